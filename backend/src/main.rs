@@ -1,0 +1,122 @@
+//! `passerelle`: the one binary (serve, load).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use passerelle::config::{
+    DatabaseUrl, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_REFERENTIALS_DIR, DEFAULT_SPA_DIR,
+};
+use passerelle::error::AppError;
+use passerelle::{db, referentials, server};
+
+#[derive(Parser)]
+#[command(
+    name = "passerelle",
+    version,
+    about = "Passerelle: référentiels, exercices PGI, portfolios et grilles CCF"
+)]
+struct Cli {
+    /// sqlite://path, a file path, or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    /// Folder of the referential data files.
+    #[arg(long, env = "REFERENTIALS_DIR", default_value = DEFAULT_REFERENTIALS_DIR, global = true)]
+    referentials: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, load the referentials, serve the API and the SPA.
+    Serve {
+        #[arg(long, env = "BIND", default_value = DEFAULT_BIND)]
+        bind: String,
+        /// Folder of the built SPA (scripts/build-spa).
+        #[arg(long, env = "SPA_DIR", default_value = DEFAULT_SPA_DIR)]
+        spa_dir: PathBuf,
+        /// HTTP worker threads (default: one per core).
+        #[arg(long, env = "WORKERS")]
+        workers: Option<usize>,
+    },
+    /// Validate the referential files and load them (all or nothing).
+    Load {
+        /// Only validate: report problems, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("passerelle: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), AppError> {
+    let url = DatabaseUrl::parse(&cli.database_url);
+    match cli.command {
+        Command::Load { dry_run: true } => {
+            let data =
+                referentials::file::read_dir(&cli.referentials).map_err(AppError::InvalidData)?;
+            for d in &data {
+                println!("{}: {} items, valid", d.id, d.items.len());
+            }
+            Ok(())
+        }
+        Command::Load { dry_run: false } => {
+            let pool = db::connect(&url, 1)?;
+            load(&pool, &cli.referentials)
+        }
+        Command::Serve {
+            bind,
+            spa_dir,
+            workers,
+        } => {
+            let pool = db::connect(&url, 16)?;
+            log::info!("database {}", url.redacted());
+            load(&pool, &cli.referentials)?;
+            actix_web::rt::System::new()
+                .block_on(server::serve(
+                    pool,
+                    server::ServeOptions {
+                        bind,
+                        spa_dir,
+                        workers,
+                    },
+                ))
+                .map_err(|e| AppError::internal(format!("server: {e}")))
+        }
+    }
+}
+
+fn load(pool: &db::DbPool, dir: &std::path::Path) -> Result<(), AppError> {
+    let mut conn = pool.get()?;
+    let started = std::time::Instant::now();
+    let outcomes = referentials::load_dir(&mut conn, dir, chrono::Utc::now().naive_utc())?;
+    for o in &outcomes {
+        if o.unchanged {
+            log::info!("referential {}: unchanged", o.id);
+        } else {
+            log::info!(
+                "referential {}: {} inserted, {} updated, {} deleted",
+                o.id,
+                o.inserted,
+                o.updated,
+                o.deleted
+            );
+        }
+    }
+    log::info!(
+        "referentials loaded in {} ms",
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}

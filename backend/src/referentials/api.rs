@@ -1,0 +1,116 @@
+//! HTTP handlers of the referentials slice.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use passerelle_api::{ReferentialSummary, SearchResults, SEARCH_QUERY_MAX_CHARS};
+use serde::Deserialize;
+
+use super::catalog::{self, Snapshot};
+use crate::error::AppError;
+use crate::server::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/referentials", web::get().to(list))
+        .route("/referentials/{id}", web::get().to(detail))
+        .route("/referentials/{id}/items/{code}", web::get().to(item))
+        .route("/search", web::get().to(search));
+}
+
+async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError> {
+    let state = state.clone();
+    web::block(move || {
+        let mut conn = state.pool.get()?;
+        state.catalog.snapshot(&mut conn)
+    })
+    .await?
+}
+
+fn unknown_referential(id: &str) -> AppError {
+    AppError::not_found(format!("référentiel inconnu : {id}"))
+}
+
+async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let snapshot = snapshot(&state).await?;
+    let list: Vec<&ReferentialSummary> = snapshot.entries.iter().map(|e| &e.summary).collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn detail(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let snapshot = snapshot(&state).await?;
+    let entry = snapshot.get(&id).ok_or_else(|| unknown_referential(&id))?;
+    // The content hash names this exact data: clients revalidate with If-None-Match.
+    let etag = format!("\"{}\"", entry.content_hash);
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if fresh {
+        return Ok(response.finish());
+    }
+    Ok(response
+        .content_type("application/json")
+        .body(entry.detail_json.clone()))
+}
+
+async fn item(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, code) = path.into_inner();
+    let snapshot = snapshot(&state).await?;
+    let entry = snapshot.get(&id).ok_or_else(|| unknown_referential(&id))?;
+    let detail = entry
+        .item_detail(&code)
+        .ok_or_else(|| AppError::not_found(format!("élément inconnu dans {id} : {code}")))?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    referential: Option<String>,
+}
+
+async fn search(
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, AppError> {
+    let query = params.q.as_deref().map(str::trim).unwrap_or_default();
+    if query.is_empty() {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "q : le texte à rechercher est vide",
+        ));
+    }
+    if query.chars().count() > SEARCH_QUERY_MAX_CHARS {
+        return Err(AppError::bad_request(
+            "query_too_long",
+            format!("q : la recherche dépasse {SEARCH_QUERY_MAX_CHARS} caractères"),
+        ));
+    }
+    let snapshot = snapshot(&state).await?;
+    let entries: Vec<_> = match params.referential.as_deref().filter(|r| !r.is_empty()) {
+        Some(id) => vec![snapshot.get(id).ok_or_else(|| unknown_referential(id))?],
+        None => snapshot.entries.iter().collect(),
+    };
+    let hits = catalog::search(&entries, query);
+    Ok(HttpResponse::Ok().json(SearchResults {
+        query: query.to_owned(),
+        hits,
+    }))
+}

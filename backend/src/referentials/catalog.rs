@@ -1,0 +1,386 @@
+//! The read side: an in-memory snapshot of every referential, rebuilt from the database
+//! whenever its fingerprint changes.
+//!
+//! Referentials change only when data files are loaded, but are read on every screen, so
+//! reads come from memory (pre-serialised JSON, a folded search index). The database
+//! stays the source of truth: each read checks the fingerprint (one small query), so an
+//! app server sees a reload done by another server on the same database at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use actix_web::web::Bytes;
+use passerelle_api::{
+    AttrValue, Item, ItemDetail, ItemKind, ItemRef, KindCounts, ReferentialDetail, ReferentialRef,
+    ReferentialSummary, SearchHit, SEARCH_MAX_RESULTS,
+};
+
+use super::store;
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::fold::fold;
+
+/// One referential, ready to serve.
+pub struct Entry {
+    pub summary: ReferentialSummary,
+    pub content_hash: String,
+    /// `GET /api/referentials/{id}` body, serialised once.
+    pub detail_json: Bytes,
+    items: Vec<Item>,
+    by_code: HashMap<String, usize>,
+    children: HashMap<String, Vec<usize>>,
+    search: Vec<SearchEntry>,
+}
+
+struct SearchEntry {
+    code: String,
+    label: String,
+    /// (attribute name, folded text) for every text attribute.
+    attributes: Vec<(String, String)>,
+}
+
+pub struct Snapshot {
+    fingerprint: Vec<(String, String)>,
+    pub entries: Vec<Arc<Entry>>,
+}
+
+impl Snapshot {
+    pub fn get(&self, id: &str) -> Option<&Arc<Entry>> {
+        self.entries.iter().find(|e| e.summary.id == id)
+    }
+}
+
+#[derive(Default)]
+pub struct Catalog {
+    current: RwLock<Option<Arc<Snapshot>>>,
+    /// Serialises rebuilds, so a change seen by many requests at once is rebuilt once.
+    rebuilding: Mutex<()>,
+}
+
+impl Catalog {
+    /// The snapshot matching the database now (blocking: call from `web::block`).
+    pub fn snapshot(&self, conn: &mut DbConnection) -> Result<Arc<Snapshot>, AppError> {
+        let fingerprint = store::fingerprint(conn)?;
+        if let Some(s) = self.cached(&fingerprint) {
+            return Ok(s);
+        }
+        let _guard = self
+            .rebuilding
+            .lock()
+            .map_err(|_| AppError::internal("catalog lock poisoned"))?;
+        if let Some(s) = self.cached(&fingerprint) {
+            return Ok(s);
+        }
+        let snapshot = Arc::new(build(fingerprint, store::load_all(conn)?)?);
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(snapshot.clone());
+        }
+        Ok(snapshot)
+    }
+
+    fn cached(&self, fingerprint: &[(String, String)]) -> Option<Arc<Snapshot>> {
+        let current = self.current.read().ok()?;
+        current
+            .as_ref()
+            .filter(|s| s.fingerprint == fingerprint)
+            .cloned()
+    }
+}
+
+fn build(
+    fingerprint: Vec<(String, String)>,
+    stored: Vec<(store::ReferentialRow, Vec<Item>)>,
+) -> Result<Snapshot, AppError> {
+    let mut entries = Vec::with_capacity(stored.len());
+    for (row, items) in stored {
+        let mut counts = KindCounts::new();
+        for item in &items {
+            *counts.entry(item.kind).or_insert(0) += 1;
+        }
+        let detail = ReferentialDetail {
+            id: row.id.clone(),
+            title: row.title.clone(),
+            version: row.version.clone(),
+            seeds: serde_json::from_str(&row.seeds)?,
+            attributes: serde_json::from_str(&row.attributes)?,
+            counts: counts.clone(),
+            content_hash: row.content_hash.clone(),
+            items,
+        };
+        let detail_json = Bytes::from(serde_json::to_vec(&detail)?);
+        let items = detail.items;
+        let by_code = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.code.clone(), i))
+            .collect();
+        let mut children: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(parent) = &item.parent {
+                children.entry(parent.clone()).or_default().push(i);
+            }
+        }
+        let search = items.iter().map(search_entry).collect();
+        entries.push(Arc::new(Entry {
+            summary: ReferentialSummary {
+                id: row.id,
+                title: row.title,
+                version: row.version,
+                counts,
+            },
+            content_hash: row.content_hash,
+            detail_json,
+            items,
+            by_code,
+            children,
+            search,
+        }));
+    }
+    Ok(Snapshot {
+        fingerprint,
+        entries,
+    })
+}
+
+fn search_entry(item: &Item) -> SearchEntry {
+    let attributes = item
+        .attributes
+        .iter()
+        .filter_map(|(name, value)| {
+            let text = match value {
+                AttrValue::Text(t) => t.clone(),
+                AttrValue::List(l) => l.join(" \u{2022} "),
+                AttrValue::Number(_) | AttrValue::Bool(_) => return None,
+            };
+            Some((name.clone(), fold(&text)))
+        })
+        .collect();
+    SearchEntry {
+        code: fold(&item.code),
+        label: fold(&item.label),
+        attributes,
+    }
+}
+
+impl Entry {
+    pub fn reference(&self) -> ReferentialRef {
+        ReferentialRef {
+            id: self.summary.id.clone(),
+            title: self.summary.title.clone(),
+        }
+    }
+
+    fn item_ref(item: &Item) -> ItemRef {
+        ItemRef {
+            code: item.code.clone(),
+            kind: item.kind,
+            label: item.label.clone(),
+        }
+    }
+
+    /// Ancestors of item `index`, root first.
+    fn ancestors(&self, index: usize) -> Vec<&Item> {
+        let mut out = Vec::new();
+        let mut current = self.items[index].parent.as_deref();
+        // Bounded: the loader refuses cycles, but a corrupt database must not hang us.
+        while let Some(code) = current.filter(|_| out.len() < self.items.len()) {
+            match self.by_code.get(code) {
+                Some(&i) => {
+                    out.push(&self.items[i]);
+                    current = self.items[i].parent.as_deref();
+                }
+                None => break,
+            }
+        }
+        out.reverse();
+        out
+    }
+
+    pub fn item_detail(&self, code: &str) -> Option<ItemDetail> {
+        let &index = self.by_code.get(code)?;
+        let item = self.items[index].clone();
+        let ancestors = self
+            .ancestors(index)
+            .into_iter()
+            .map(Self::item_ref)
+            .collect();
+        let children = self
+            .children
+            .get(code)
+            .map(|c| c.iter().map(|&i| Self::item_ref(&self.items[i])).collect())
+            .unwrap_or_default();
+        Some(ItemDetail {
+            referential: self.reference(),
+            item,
+            ancestors,
+            children,
+        })
+    }
+}
+
+/// True when `needle` starts a word of `haystack` (start of text or after a
+/// non-alphanumeric character).
+fn at_word_start(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(i, _)| {
+        haystack[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+/// Kinds a teacher most often looks for come first among equal matches.
+fn kind_weight(kind: ItemKind) -> u32 {
+    match kind {
+        ItemKind::Task | ItemKind::Situation | ItemKind::Competency => 30,
+        ItemKind::Activity | ItemKind::Bloc | ItemKind::Unit | ItemKind::Exam => 20,
+        ItemKind::Domain | ItemKind::Function => 15,
+        _ => 0,
+    }
+}
+
+/// Scores one item for a folded query; None when some word of the query is missing.
+fn score(
+    entry: &SearchEntry,
+    kind: ItemKind,
+    query: &str,
+    words: &[&str],
+) -> Option<(u32, Option<String>)> {
+    if entry.code == query {
+        return Some((10_000, None));
+    }
+    let in_label = |w: &str| entry.label.contains(w) || entry.code.contains(w);
+    if words.iter().all(|w| in_label(w)) {
+        let mut s = 1_000 + kind_weight(kind);
+        if entry.code.starts_with(query) {
+            s += 2_000;
+        }
+        if entry.label.contains(query) {
+            s += 300;
+            if entry.label.starts_with(query) {
+                s += 200;
+            } else if at_word_start(&entry.label, query) {
+                s += 100;
+            }
+        }
+        s += words
+            .iter()
+            .filter(|w| at_word_start(&entry.label, w))
+            .count() as u32
+            * 40;
+        // Among equal matches, the shorter label is the more specific one.
+        s += 50u32.saturating_sub((entry.label.len() / 8) as u32);
+        return Some((s, None));
+    }
+    // Otherwise every word must be somewhere in the item (label, code or attributes).
+    let anywhere = |w: &str| in_label(w) || entry.attributes.iter().any(|(_, t)| t.contains(w));
+    if !words.iter().all(|w| anywhere(w)) {
+        return None;
+    }
+    let matched = entry
+        .attributes
+        .iter()
+        .find(|(_, t)| t.contains(query))
+        .or_else(|| {
+            entry
+                .attributes
+                .iter()
+                .find(|(_, t)| words.iter().any(|w| t.contains(w)))
+        })
+        .map(|(name, _)| name.clone());
+    let phrase_bonus = if entry.attributes.iter().any(|(_, t)| t.contains(query)) {
+        100
+    } else {
+        0
+    };
+    Some((200 + phrase_bonus + kind_weight(kind), matched))
+}
+
+/// Ranked hits across `entries` (best first, at most [`SEARCH_MAX_RESULTS`]).
+pub fn search(entries: &[&Arc<Entry>], query: &str) -> Vec<SearchHit> {
+    let folded = fold(query);
+    let query = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words: Vec<&str> = query.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    // (score, referential rank, position) keeps the order stable among equal scores.
+    let mut scored: Vec<(u32, usize, usize, Option<String>)> = Vec::new();
+    for (r, entry) in entries.iter().enumerate() {
+        for (i, s) in entry.search.iter().enumerate() {
+            if let Some((points, matched)) = score(s, entry.items[i].kind, &query, &words) {
+                scored.push((points, r, i, matched));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    scored.truncate(SEARCH_MAX_RESULTS);
+    scored
+        .into_iter()
+        .map(|(points, r, i, matched_in)| {
+            let entry = entries[r];
+            let item = &entry.items[i];
+            SearchHit {
+                referential: entry.reference(),
+                code: item.code.clone(),
+                kind: item.kind,
+                label: item.label.clone(),
+                path: entry.ancestors(i).iter().map(|a| a.label.clone()).collect(),
+                matched_in,
+                score: points,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(code: &str, label: &str) -> SearchEntry {
+        search_entry(&Item {
+            code: code.into(),
+            kind: ItemKind::Task,
+            label: label.into(),
+            parent: None,
+            official_code: None,
+            source: Default::default(),
+            repairs: vec![],
+            refs: Default::default(),
+            attributes: [(
+                "criteres".to_owned(),
+                AttrValue::List(vec!["Fiabilité des déclarations".into()]),
+            )]
+            .into(),
+        })
+    }
+
+    #[test]
+    fn label_matches_beat_attribute_matches_and_word_starts_count() {
+        let starts = entry("T.1.2.4", "Facturation, suivi des règlements");
+        let inside = entry("S1.2.2", "Traitement de la livraison et de la facturation");
+        let attr = entry("X", "Autre chose");
+        let q = ["facturation"];
+        let a = score(&starts, ItemKind::Task, "facturation", &q).map(|s| s.0);
+        let b = score(&inside, ItemKind::Task, "facturation", &q).map(|s| s.0);
+        assert!(a > b, "{a:?} {b:?}");
+        let fiab = score(&attr, ItemKind::Task, "fiabilite", &["fiabilite"]);
+        assert_eq!(fiab.map(|s| s.1), Some(Some("criteres".to_owned())));
+        assert!(score(&attr, ItemKind::Task, "zzz", &["zzz"]).is_none());
+    }
+
+    #[test]
+    fn exact_code_wins() {
+        let e = entry("T.1.2.4", "Facturation");
+        assert_eq!(
+            score(&e, ItemKind::Task, "t.1.2.4", &["t.1.2.4"]).map(|s| s.0),
+            Some(10_000)
+        );
+    }
+
+    #[test]
+    fn word_start_detection() {
+        assert!(at_word_start("declaration de tva", "tva"));
+        assert!(!at_word_start("activation", "tva"));
+    }
+}

@@ -1,0 +1,117 @@
+//! The HTTP server: API under /api, the built SPA at /.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{Compress, Logger};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde_json::json;
+
+use crate::db::DbPool;
+use crate::error::AppError;
+use crate::referentials;
+
+/// Shared by every worker.
+pub struct AppState {
+    pub pool: DbPool,
+    pub catalog: Arc<referentials::catalog::Catalog>,
+}
+
+/// The OpenAPI 3.1 document of the API, kept beside the code and checked by the tests
+/// (every route documented, every response valid against its schema).
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+pub struct ServeOptions {
+    pub bind: String,
+    pub spa_dir: PathBuf,
+    pub workers: Option<usize>,
+}
+
+pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
+    let state = web::Data::new(AppState {
+        pool,
+        catalog: Arc::default(),
+    });
+    let spa_dir = options.spa_dir;
+    if !spa_dir.join("index.html").is_file() {
+        log::warn!(
+            "no SPA in {} (build it with scripts/build-spa); the API still works",
+            spa_dir.display()
+        );
+    }
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                AppError::bad_request("bad_request", format!("paramètres invalides : {e}")).into()
+            }))
+            .wrap(Compress::default())
+            // Only method, path without query string, status and time: no tokens or
+            // personal data from query strings end up in logs.
+            .wrap(
+                Logger::new("%{METHOD}xi %U %s %Dms")
+                    .custom_request_replace("METHOD", |req| req.method().to_string()),
+            )
+            .service(
+                web::scope("/api")
+                    .route("/health", web::get().to(health))
+                    .route("/openapi.json", web::get().to(openapi))
+                    .configure(referentials::api::routes)
+                    .default_service(web::to(api_not_found)),
+            )
+            .service(spa(spa_dir.clone()))
+    });
+    if let Some(workers) = options.workers {
+        server = server.workers(workers);
+    }
+    log::info!("Passerelle listening on http://{}", options.bind);
+    server.bind(&options.bind)?.run().await
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI_JSON)
+}
+
+async fn api_not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found("route inconnue"))
+}
+
+/// Static files of the SPA; any other path gets index.html so client-side routes
+/// (/referentiels/bts-gpme…) survive a reload.
+fn spa(dir: PathBuf) -> actix_files::Files {
+    let index = dir.join("index.html");
+    actix_files::Files::new("/", &dir)
+        .index_file("index.html")
+        .default_handler(fn_service(move |req: ServiceRequest| {
+            let index = index.clone();
+            async move {
+                let (req, _) = req.into_parts();
+                let response = match actix_files::NamedFile::open_async(&index).await {
+                    Ok(file) => {
+                        let mut response = file.into_response(&req);
+                        response.headers_mut().insert(
+                            header::CACHE_CONTROL,
+                            header::HeaderValue::from_static("no-cache"),
+                        );
+                        response
+                    }
+                    Err(_) => HttpResponse::NotFound()
+                        .content_type("text/html; charset=utf-8")
+                        .body(
+                            "<!doctype html><meta charset=utf-8><title>Passerelle</title>\
+                             <p>L'interface n'est pas construite : lancez scripts/build-spa. \
+                             L'API répond sous /api.</p>",
+                        ),
+                };
+                Ok(ServiceResponse::new(req, response))
+            }
+        }))
+}

@@ -1,0 +1,2 @@
+DROP TABLE referential_items;
+DROP TABLE referentials;
