@@ -1,1 +1,276 @@
-//! Test support.
+//! Test support: run the real `passerelle` binary on a fresh database (a SQLite file in a
+//! temporary folder, or a new PostgreSQL database) and talk to it over HTTP.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde::de::DeserializeOwned;
+
+/// The repository root (tests run with the crate folder as working directory).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The referentials folder of the repository.
+pub fn referentials_dir() -> PathBuf {
+    repo_root().join("referentials")
+}
+
+/// The server binary, which cargo rebuilds before running this package's integration
+/// tests (see tests/Cargo.toml): target/<profile>/passerelle-under-test, beside deps/.
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("passerelle-under-test"))
+        .unwrap_or_default();
+    assert!(bin.is_file(), "{} not built", bin.display());
+    bin
+}
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Server of the PostgreSQL tests; each test creates its own database there.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDatabase {
+    pub engine: Engine,
+    pub url: String,
+    _dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDatabase {
+    /// A fresh database, or None when PostgreSQL is asked for but unreachable outside CI
+    /// (the caller reports the skip). In CI (`CI` set) an unreachable server fails.
+    pub fn create(engine: Engine) -> Option<TestDatabase> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        match engine {
+            Engine::Sqlite => {
+                let url = format!(
+                    "sqlite://{}",
+                    dir.path().join("passerelle.sqlite3").display()
+                );
+                Some(TestDatabase {
+                    engine,
+                    url,
+                    _dir: dir,
+                    pg_name: None,
+                })
+            }
+            Engine::Postgres => {
+                let admin = postgres_admin_url();
+                let mut conn = match PgConnection::establish(&admin) {
+                    Ok(c) => c,
+                    Err(e) if std::env::var_os("CI").is_none() => {
+                        println!("SKIPPED: PostgreSQL not reachable at {admin} ({e})");
+                        return None;
+                    }
+                    Err(e) => panic!("CI: PostgreSQL must be reachable at {admin}: {e}"),
+                };
+                let name = format!(
+                    "passerelle_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap_or_else(|e| panic!("create database {name}: {e}"));
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                Some(TestDatabase {
+                    engine,
+                    url: format!("{base}/{name}"),
+                    _dir: dir,
+                    pg_name: Some(name),
+                })
+            }
+        }
+    }
+
+    pub fn temp_dir(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// Runs `passerelle <args>` to completion against `db`.
+pub fn run_cli(db: &TestDatabase, referentials: &Path, args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("REFERENTIALS_DIR", referentials)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap_or_else(|e| panic!("run passerelle: {e}"))
+}
+
+/// Starts `passerelle serve` and expects it to exit by itself within 10 s (a refused
+/// start); returns whether it exited successfully. Panics if it is still running.
+pub fn serve_exits_with_success(db: &TestDatabase, referentials: &Path) -> bool {
+    let mut child = Command::new(binary())
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("REFERENTIALS_DIR", referentials)
+        .env("BIND", format!("127.0.0.1:{}", free_port()))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn passerelle: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.success();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("passerelle serve kept running");
+}
+
+/// A running server; killed on drop.
+pub struct TestServer {
+    pub base: String,
+    child: Child,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+impl TestServer {
+    /// Starts `passerelle serve` on a free port and waits until /api/health answers.
+    pub fn start(db: &TestDatabase, referentials: &Path, spa_dir: Option<&Path>) -> TestServer {
+        let port = free_port();
+        let mut cmd = Command::new(binary());
+        cmd.arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("REFERENTIALS_DIR", referentials)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("WORKERS", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(spa) = spa_dir {
+            cmd.env("SPA_DIR", spa);
+        }
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn passerelle: {e}"));
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if ureq::get(&format!("{base}/api/health")).call().is_ok() {
+                return TestServer { base, child };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("passerelle serve exited with {status}: {err}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "passerelle serve did not start in 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET returning (status, body as JSON; Null when the body is not JSON).
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let (status, text) = self.get_text(path);
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub fn get_text(&self, path: &str) -> (u16, String) {
+        match ureq::get(&self.url(path)).call() {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("GET {path}: {e}"),
+        }
+    }
+
+    /// GET that must succeed, decoded into a wire type.
+    pub fn get_ok<T: DeserializeOwned>(&self, path: &str) -> T {
+        let (status, body) = self.get(path);
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_value(body).unwrap_or_else(|e| panic!("GET {path}: decoding: {e}"))
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Defines one test per engine around a scenario `fn(&TestDatabase)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $scenario() {
+                    let db = $crate::TestDatabase::create($crate::Engine::Sqlite)
+                        .unwrap_or_else(|| panic!("sqlite database"));
+                    super::$scenario(&db);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $scenario() {
+                    if let Some(db) = $crate::TestDatabase::create($crate::Engine::Postgres) {
+                        super::$scenario(&db);
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -270,22 +270,18 @@ pub fn parse(name: &str, text: &str, seeds: &mut Seeds) -> Result<ReferentialDat
         if !seen.insert(code.clone()) {
             err(&mut errors, &code, "duplicate code".into());
         }
-        let kind = match raw_item.kind.as_deref() {
-            None => {
-                err(&mut errors, &code, "missing kind".into());
-                continue;
+        let kind = match raw_item.kind.as_deref().map(str::parse::<ItemKind>) {
+            Some(Ok(kind)) => kind,
+            problem => {
+                let reason = match problem {
+                    Some(Err(e)) => format!("{e} (see referentials/README.md)"),
+                    _ => "missing kind".to_owned(),
+                };
+                err(&mut errors, &code, reason);
+                // Keep going with a stand-in kind so the links of this item are still
+                // checked; the load fails anyway.
+                ItemKind::Domain
             }
-            Some(k) => match k.parse::<ItemKind>() {
-                Ok(kind) => kind,
-                Err(e) => {
-                    err(
-                        &mut errors,
-                        &code,
-                        format!("{e} (see referentials/README.md)"),
-                    );
-                    continue;
-                }
-            },
         };
         let label = raw_item.label.unwrap_or_default();
         if label.trim().is_empty() {

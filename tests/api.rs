@@ -1,0 +1,441 @@
+//! The referentials API over HTTP, on SQLite and on PostgreSQL.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use passerelle_api::{
+    ItemDetail, ItemKind, ReferentialDetail, ReferentialSummary, SearchResults, SEARCH_MAX_RESULTS,
+};
+use passerelle_tests::{on_both_engines, referentials_dir, run_cli, TestDatabase, TestServer};
+use serde_json::Value;
+
+on_both_engines!(
+    lists_every_referential_with_counts,
+    serves_a_referential_with_its_items_and_etag,
+    serves_an_item_with_ancestors_and_children,
+    search_is_accent_and_case_insensitive_and_ranked,
+    search_validates_its_parameters,
+    unknown_things_are_json_404s,
+    responses_match_the_openapi_document,
+    a_bad_file_is_refused_and_changes_nothing,
+    an_edited_file_updates_in_place_and_every_server_sees_it,
+);
+
+fn lists_every_referential_with_counts(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let list: Vec<ReferentialSummary> = server.get_ok("/api/referentials");
+    let ids: Vec<&str> = list.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "bacpro-agora",
+            "bts-ag-pme-pmi",
+            "bts-gpme",
+            "crcn",
+            "rncp34786"
+        ]
+    );
+    let gpme = &list[2];
+    assert_eq!(gpme.title, "BTS Gestion de la PME");
+    assert_eq!(gpme.counts.get(&ItemKind::Bloc), Some(&4));
+    assert_eq!(gpme.counts.get(&ItemKind::Unit), Some(&4));
+    assert!(gpme.counts.get(&ItemKind::Task).copied().unwrap_or(0) > 50);
+    let agora = &list[0];
+    assert_eq!(agora.counts.get(&ItemKind::Bloc), Some(&3));
+    assert!(agora.counts.get(&ItemKind::Situation).copied().unwrap_or(0) > 30);
+    let rncp = &list[4];
+    assert_eq!(rncp.counts.get(&ItemKind::Bloc), Some(&5));
+    // Counts agree with the detail's items.
+    for summary in &list {
+        let detail: ReferentialDetail = server.get_ok(&format!("/api/referentials/{}", summary.id));
+        assert_eq!(detail.counts, summary.counts, "{}", summary.id);
+        let total: u32 = summary.counts.values().sum();
+        assert_eq!(detail.items.len() as u32, total, "{}", summary.id);
+    }
+}
+
+fn serves_a_referential_with_its_items_and_etag(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let detail: ReferentialDetail = server.get_ok("/api/referentials/bts-gpme");
+    assert_eq!(detail.seeds, ["001_d0f09e614bc12293.txt"]);
+    let task = detail
+        .items
+        .iter()
+        .find(|i| i.code == "T.1.2.4")
+        .unwrap_or_else(|| panic!("T.1.2.4 missing"));
+    assert_eq!(task.kind, ItemKind::Task);
+    assert_eq!(
+        task.label,
+        "Facturation, suivi des règlements et des relances « clients »"
+    );
+    assert_eq!(task.parent.as_deref(), Some("1.2"));
+    assert_eq!(task.source.line, Some(147));
+    assert!(task
+        .source
+        .text
+        .as_deref()
+        .unwrap_or_default()
+        .contains(&task.label));
+    // Every parent is an item listed before its children (display order).
+    let mut seen = BTreeSet::new();
+    for item in &detail.items {
+        if let Some(parent) = &item.parent {
+            assert!(
+                seen.contains(parent),
+                "{} before its parent {parent}",
+                item.code
+            );
+        }
+        seen.insert(item.code.clone());
+    }
+    // Some item of the file carries a repair, served with what/held/why.
+    assert!(detail
+        .items
+        .iter()
+        .flat_map(|i| &i.repairs)
+        .any(|r| !r.source_text.is_empty() && !r.reason.is_empty()));
+
+    // Revalidation: the same ETag gives 304 without a body.
+    let response = ureq::get(&server.url("/api/referentials/bts-gpme"))
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let etag = response.header("etag").unwrap_or_default().to_owned();
+    assert_eq!(etag, format!("\"{}\"", detail.content_hash));
+    let again = ureq::get(&server.url("/api/referentials/bts-gpme"))
+        .set("If-None-Match", &etag)
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.status(), 304);
+}
+
+fn serves_an_item_with_ancestors_and_children(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let task: ItemDetail = server.get_ok("/api/referentials/bts-gpme/items/T.1.2.4");
+    assert_eq!(task.referential.id, "bts-gpme");
+    let ancestors: Vec<&str> = task.ancestors.iter().map(|a| a.code.as_str()).collect();
+    assert_eq!(ancestors, ["D1", "1.2"]);
+    assert!(task.children.is_empty());
+
+    let activity: ItemDetail = server.get_ok("/api/referentials/bts-gpme/items/1.2");
+    let children: Vec<&str> = activity
+        .children
+        .iter()
+        .filter(|c| c.kind == ItemKind::Task)
+        .map(|c| c.code.as_str())
+        .collect();
+    assert_eq!(&children[..4], ["T.1.2.1", "T.1.2.2", "T.1.2.3", "T.1.2.4"]);
+
+    // Codes qualified by kind where the official ones collide (AGOrA 1.1.1).
+    let situation: ItemDetail = server.get_ok("/api/referentials/bacpro-agora/items/S1.1.1");
+    assert_eq!(situation.item.kind, ItemKind::Situation);
+    assert_eq!(situation.item.official_code.as_deref(), Some("1.1.1"));
+    assert!(situation.item.attributes.contains_key("criteres"));
+    let competency: ItemDetail = server.get_ok("/api/referentials/bacpro-agora/items/C1.1.1");
+    assert_eq!(competency.item.kind, ItemKind::Competency);
+    assert_eq!(competency.item.official_code.as_deref(), Some("1.1.1"));
+}
+
+fn codes_of(results: &SearchResults) -> Vec<(String, String)> {
+    results
+        .hits
+        .iter()
+        .map(|h| (h.referential.id.clone(), h.code.clone()))
+        .collect()
+}
+
+fn search_is_accent_and_case_insensitive_and_ranked(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let results: SearchResults = server.get_ok("/api/search?q=facturation");
+    let codes = codes_of(&results);
+    let top: Vec<&(String, String)> = codes.iter().take(8).collect();
+    assert!(
+        top.contains(&&("bts-gpme".to_owned(), "T.1.2.4".to_owned())),
+        "{codes:?}"
+    );
+    assert!(
+        top.contains(&&("bacpro-agora".to_owned(), "S1.2.2".to_owned())),
+        "{codes:?}"
+    );
+    assert!(results.hits.len() <= SEARCH_MAX_RESULTS);
+    assert!(results.hits.windows(2).all(|w| w[0].score >= w[1].score));
+
+    // Accents and case do not matter.
+    let accented: SearchResults = server.get_ok("/api/search?q=D%C3%A9claration%20de%20TVA");
+    let plain: SearchResults = server.get_ok("/api/search?q=declaration%20de%20tva");
+    assert_eq!(codes_of(&accented), codes_of(&plain));
+    assert!(!plain.hits.is_empty());
+    assert!(
+        plain.hits[0].label.to_lowercase().contains("tva"),
+        "{:?}",
+        plain.hits[0]
+    );
+
+    // All words must match, in any order.
+    let both: SearchResults = server.get_ok("/api/search?q=TVA%20d%C3%A9claration");
+    assert_eq!(codes_of(&both).len(), codes_of(&plain).len());
+
+    // A code finds its item first.
+    let by_code: SearchResults = server.get_ok("/api/search?q=T.1.2.4&referential=bts-gpme");
+    assert_eq!(by_code.hits[0].code, "T.1.2.4");
+    assert!(by_code.hits.iter().all(|h| h.referential.id == "bts-gpme"));
+
+    // Broad queries are capped.
+    let broad: SearchResults = server.get_ok("/api/search?q=de");
+    assert_eq!(broad.hits.len(), SEARCH_MAX_RESULTS);
+
+    let none: SearchResults = server.get_ok("/api/search?q=zzzxqw");
+    assert!(none.hits.is_empty());
+}
+
+fn assert_error(server: &TestServer, path: &str, status: u16, code: &str) -> Value {
+    let (got, body) = server.get(path);
+    assert_eq!(got, status, "GET {path}: {body}");
+    assert_eq!(body["code"], code, "GET {path}: {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+fn search_validates_its_parameters(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let body = assert_error(&server, "/api/search?q=", 400, "invalid_query");
+    assert!(body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("q"));
+    assert_error(&server, "/api/search?q=%20%20", 400, "invalid_query");
+    assert_error(&server, "/api/search", 400, "invalid_query");
+    let long = "a".repeat(201);
+    assert_error(
+        &server,
+        &format!("/api/search?q={long}"),
+        400,
+        "query_too_long",
+    );
+    let just_right = "a".repeat(200);
+    let (status, _) = server.get(&format!("/api/search?q={just_right}"));
+    assert_eq!(status, 200);
+    assert_error(
+        &server,
+        "/api/search?q=tva&referential=nope",
+        404,
+        "not_found",
+    );
+}
+
+fn unknown_things_are_json_404s(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    assert_error(&server, "/api/referentials/nope", 404, "not_found");
+    assert_error(
+        &server,
+        "/api/referentials/bts-gpme/items/T.9.9.9",
+        404,
+        "not_found",
+    );
+    assert_error(
+        &server,
+        "/api/referentials/nope/items/T.1.2.4",
+        404,
+        "not_found",
+    );
+    assert_error(&server, "/api/nothing-here", 404, "not_found");
+}
+
+/// Every documented path is exercised and every response validates against its schema.
+fn responses_match_the_openapi_document(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let (status, doc) = server.get("/api/openapi.json");
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let cases: [(&str, &str, u16); 9] = [
+        ("/api/health", "/api/health", 200),
+        ("/api/openapi.json", "/api/openapi.json", 200),
+        ("/api/referentials", "/api/referentials", 200),
+        (
+            "/api/referentials/{id}",
+            "/api/referentials/bacpro-agora",
+            200,
+        ),
+        ("/api/referentials/{id}", "/api/referentials/nope", 404),
+        (
+            "/api/referentials/{id}/items/{code}",
+            "/api/referentials/bts-ag-pme-pmi/items/T.2.1.4",
+            200,
+        ),
+        (
+            "/api/referentials/{id}/items/{code}",
+            "/api/referentials/crcn/items/9.9",
+            404,
+        ),
+        ("/api/search", "/api/search?q=paie", 200),
+        ("/api/search", "/api/search?q=", 400),
+    ];
+    let exercised: BTreeSet<String> = cases.iter().map(|c| c.0.to_owned()).collect();
+    assert_eq!(
+        documented, exercised,
+        "document and tests disagree on the routes"
+    );
+
+    for (template, path, expected) in cases {
+        let (status, body) = server.get(path);
+        assert_eq!(status, expected, "GET {path}");
+        if template == "/api/openapi.json" {
+            continue;
+        }
+        let schema = &doc["paths"][template]["get"]["responses"][expected.to_string()]["content"]
+            ["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{template} {expected}: no schema documented"
+        );
+        // The schema with the document's components beside it, so that $refs resolve.
+        let mut wrapper = serde_json::json!({ "components": doc["components"] });
+        for (k, v) in schema.as_object().into_iter().flatten() {
+            wrapper[k] = v.clone();
+        }
+        let validator = jsonschema::validator_for(&wrapper)
+            .unwrap_or_else(|e| panic!("{template}: schema does not compile: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(&body)
+            .take(5)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "GET {path}: {errors:?}");
+    }
+}
+
+fn copy_referentials(to: &Path) {
+    let from = referentials_dir();
+    std::fs::create_dir_all(to.join("sources")).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(&from).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    for entry in std::fs::read_dir(from.join("sources"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        std::fs::copy(entry.path(), to.join("sources").join(entry.file_name()))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn a_bad_file_is_refused_and_changes_nothing(db: &TestDatabase) {
+    let dir = db.temp_dir().join("referentials");
+    copy_referentials(&dir);
+    let first = run_cli(db, &dir, &["load"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
+    // One good edit and two broken ones in another file: nothing may be written.
+    replace_in(
+        &dir.join("bts-gpme.toml"),
+        "label = \"Facturation, suivi des règlements et des relances « clients »\"",
+        "label = \"Facturation modifiée\"",
+    );
+    replace_in(
+        &dir.join("crcn.toml"),
+        "kind = \"competency\"",
+        "kind = \"chapter\"",
+    );
+    replace_in(&dir.join("crcn.toml"), "parent = \"1\"", "parent = \"9\"");
+    for args in [&["load", "--dry-run"][..], &["load"][..]] {
+        let refused = run_cli(db, &dir, args);
+        assert!(!refused.status.success(), "{args:?} accepted a bad file");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("crcn.toml: item `1.1`: unknown kind `chapter`"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("parent `9` does not exist"), "{stderr}");
+    }
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let task: ItemDetail = server.get_ok("/api/referentials/bts-gpme/items/T.1.2.4");
+    assert_eq!(
+        task.item.label,
+        "Facturation, suivi des règlements et des relances « clients »"
+    );
+    drop(server);
+
+    // A serve with a bad folder refuses to start rather than serve half-loaded data.
+    assert!(!passerelle_tests::serve_exits_with_success(db, &dir));
+}
+
+fn an_edited_file_updates_in_place_and_every_server_sees_it(db: &TestDatabase) {
+    let dir = db.temp_dir().join("referentials");
+    copy_referentials(&dir);
+    // Two app servers on the same database, as in an académie deployment.
+    let a = TestServer::start(db, &dir, None);
+    let b = TestServer::start(db, &dir, None);
+    let before: ReferentialDetail = b.get_ok("/api/referentials/bts-gpme");
+    let again = run_cli(db, &dir, &["load"]);
+    assert!(again.status.success());
+    let unchanged: ReferentialDetail = b.get_ok("/api/referentials/bts-gpme");
+    assert_eq!(
+        unchanged.content_hash, before.content_hash,
+        "reload must be idempotent"
+    );
+
+    replace_in(
+        &dir.join("bts-gpme.toml"),
+        "label = \"Facturation, suivi des règlements et des relances « clients »\"",
+        "label = \"Facturation, suivi des règlements et relances « clients »\"",
+    );
+    let load = run_cli(db, &dir, &["load"]);
+    assert!(
+        load.status.success(),
+        "{}",
+        String::from_utf8_lossy(&load.stderr)
+    );
+    for server in [&a, &b] {
+        let after: ReferentialDetail = server.get_ok("/api/referentials/bts-gpme");
+        assert_ne!(after.content_hash, before.content_hash);
+        assert_eq!(after.items.len(), before.items.len());
+        let task = after.items.iter().find(|i| i.code == "T.1.2.4");
+        assert_eq!(
+            task.map(|t| t.label.as_str()),
+            Some("Facturation, suivi des règlements et relances « clients »")
+        );
+    }
+    // Same rows, updated in place: ids (what later links point to) did not change.
+    let ids_after = item_ids(db);
+    replace_in(
+        &dir.join("bts-gpme.toml"),
+        "label = \"Facturation, suivi des règlements et relances « clients »\"",
+        "label = \"Facturation, suivi des règlements et des relances « clients »\"",
+    );
+    assert!(run_cli(db, &dir, &["load"]).status.success());
+    assert_eq!(item_ids(db), ids_after);
+}
+
+/// (referential, code) → row id, read straight from the database.
+fn item_ids(db: &TestDatabase) -> Vec<(String, String, i64)> {
+    use diesel::prelude::*;
+    use passerelle::schema::referential_items::dsl::*;
+    let pool = passerelle::db::connect(&passerelle::config::DatabaseUrl::parse(&db.url), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
+    referential_items
+        .select((referential_id, code, id))
+        .order(id)
+        .load(&mut conn)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
