@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde::de::DeserializeOwned;
 
+pub mod webdriver;
+
 /// The repository root (tests run with the crate folder as working directory).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -165,7 +167,7 @@ pub struct TestServer {
     child: Child,
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -1,0 +1,79 @@
+//! The SPA in real headless Chromium against the real server (SQLite): open the list of
+//! referentials, open BTS GPME, expand a bloc, search "TVA" and check the hits shown.
+
+use passerelle_tests::webdriver::Browser;
+use passerelle_tests::{referentials_dir, repo_root, Engine, TestDatabase, TestServer};
+
+#[test]
+fn a_teacher_browses_a_referential_and_searches() {
+    let spa = repo_root().join("frontend/dist");
+    if !spa.join("index.html").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: the SPA must be built first (scripts/build-spa)"
+        );
+        println!("SKIPPED: SPA not built (run scripts/build-spa)");
+        return;
+    }
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let db = TestDatabase::create(Engine::Sqlite).unwrap_or_else(|| panic!("sqlite"));
+    let server = TestServer::start(&db, &referentials_dir(), Some(&spa));
+
+    // Home: one card per referential, with French counts.
+    browser.goto(&server.url("/"));
+    let cards = browser.wait_for("a[href='/referentiels/bts-gpme']", |_| true);
+    let home = browser.find_all("body")[0].text();
+    assert!(home.contains("BTS Gestion de la PME"), "{home}");
+    assert!(home.contains("tâches"), "{home}");
+    cards[0].click();
+
+    // The tree: blocs collapsed, expanding one shows its competencies.
+    let toggle_css = ".tree-node[data-code='B1'] > .tree-row .tree-toggle, .tree-node[data-code='B1'] .tree-toggle";
+    let toggles = browser.wait_for(toggle_css, |_| true);
+    assert_eq!(toggles[0].attribute("aria-expanded").as_deref(), Some("false"));
+    assert!(browser.find_all(".tree-node[data-code='B1.C1']").is_empty());
+    toggles[0].click();
+    let competency = browser.wait_for(".tree-node[data-code='B1.C1']", |_| true);
+    assert!(competency[0].text().contains("Rechercher des clients"), "{}", competency[0].text());
+    assert_eq!(
+        browser.find_all(toggle_css)[0].attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+
+    // Instant search from the header.
+    let search = browser.wait_for("#search", |_| true);
+    search[0].type_text("TVA");
+    let hits = browser.wait_for(".search-hit", |hits| {
+        hits.iter()
+            .any(|h| h.attribute("data-code").as_deref() == Some("T.1.6.4"))
+    });
+    let described: Vec<(String, String, String)> = hits
+        .iter()
+        .map(|h| {
+            (
+                h.attribute("data-referential").unwrap_or_default(),
+                h.attribute("data-code").unwrap_or_default(),
+                h.text(),
+            )
+        })
+        .collect();
+    assert!(
+        described
+            .iter()
+            .any(|(r, c, t)| r == "bts-gpme" && c == "T.1.6.4" && t.contains("TVA")),
+        "{described:?}"
+    );
+    assert!(
+        described
+            .iter()
+            .any(|(r, c, _)| r == "bacpro-agora" && c == "S2.2.4"),
+        "{described:?}"
+    );
+    assert!(hits.len() <= 50);
+
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        let _ = std::fs::write(format!("{dir}/search.png"), browser.screenshot_png());
+    }
+}

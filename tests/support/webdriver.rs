@@ -1,0 +1,220 @@
+//! A minimal W3C WebDriver client over chromedriver (Debian's chromium-driver), enough to
+//! drive the SPA in real headless Chromium: navigate, find, click, type, read.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a4e1d7a1a0b";
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+}
+
+pub struct Element<'a> {
+    browser: &'a Browser,
+    id: String,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session, or None when either is
+    /// missing outside CI (in CI, missing means failing).
+    pub fn start() -> Option<Browser> {
+        let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| Path::new(p).is_file());
+        let chromium = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
+            .into_iter()
+            .find(|p| Path::new(p).is_file());
+        let (Some(chromedriver), Some(chromium)) = (chromedriver, chromium) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI: chromium and chromium-driver must be installed (scripts/test does it)"
+            );
+            println!("SKIPPED: chromium or chromedriver not installed");
+            return None;
+        };
+        let port = crate::free_port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("chromedriver: {e}"));
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{base}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                // No background traffic: this machine has no network beyond loopback.
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--window-size=1280,900",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let mut browser = Browser {
+            driver,
+            base,
+            session: String::new(),
+        };
+        let created = browser.call("POST", "/session", Some(caps));
+        browser.session = created["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        // The profile folder must outlive the session; chromium removes nothing itself.
+        std::mem::forget(profile);
+        Some(browser)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{}", self.base, path);
+        let request = ureq::request(method, &url).timeout(Duration::from_secs(60));
+        let response = match body {
+            Some(b) => request.send_json(b),
+            None if method == "POST" => request.send_json(json!({})),
+            None => request.call(),
+        };
+        let text = match response {
+            Ok(r) => r.into_string().unwrap_or_default(),
+            Err(ureq::Error::Status(code, r)) => {
+                panic!("webdriver {method} {path}: {code} {}", r.into_string().unwrap_or_default())
+            }
+            Err(e) => panic!("webdriver {method} {path}: {e}"),
+        };
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        value["value"].clone()
+    }
+
+    fn session_path(&self, rest: &str) -> String {
+        format!("/session/{}{}", self.session, rest)
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.call("POST", &self.session_path("/url"), Some(json!({ "url": url })));
+    }
+
+    pub fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            &self.session_path("/window/rect"),
+            Some(json!({"width": width, "height": height})),
+        );
+    }
+
+    /// Elements matching a CSS selector now (possibly none).
+    pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
+        let found = self.call(
+            "POST",
+            &self.session_path("/elements"),
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT_KEY].as_str())
+            .map(|id| Element {
+                browser: self,
+                id: id.to_owned(),
+            })
+            .collect()
+    }
+
+    /// Waits up to 10 s until `css` matches something that `accept` takes.
+    pub fn wait_for(&self, css: &str, accept: impl Fn(&[Element<'_>]) -> bool) -> Vec<Element<'_>> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self.find_all(css);
+            if !found.is_empty() && accept(&found) {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for `{css}`; page text: {}",
+                self.find_all("body").first().map(|b| b.text()).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn screenshot_png(&self) -> Vec<u8> {
+        let b64 = self.call("GET", &self.session_path("/screenshot"), None);
+        decode_base64(b64.as_str().unwrap_or_default())
+    }
+}
+
+impl Element<'_> {
+    fn path(&self, rest: &str) -> String {
+        self.browser.session_path(&format!("/element/{}{}", self.id, rest))
+    }
+
+    pub fn click(&self) {
+        self.browser.call("POST", &self.path("/click"), None);
+    }
+
+    pub fn type_text(&self, text: &str) {
+        self.browser
+            .call("POST", &self.path("/value"), Some(json!({ "text": text })));
+    }
+
+    pub fn text(&self) -> String {
+        self.browser
+            .call("GET", &self.path("/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        self.browser
+            .call("GET", &self.path(&format!("/attribute/{name}")), None)
+            .as_str()
+            .map(str::to_owned)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn decode_base64(input: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(input.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for v in input.bytes().filter_map(value) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
