@@ -406,8 +406,11 @@ fn an_edited_file_updates_in_place_and_every_server_sees_it(db: &TestDatabase) {
         String::from_utf8_lossy(&load.stderr)
     );
     for server in [&a, &b] {
-        let after: ReferentialDetail = server.get_ok("/api/referentials/bts-gpme");
-        assert_ne!(after.content_hash, before.content_hash);
+        // Servers re-check the database at most every MAX_STALENESS (500 ms).
+        let after = passerelle_tests::eventually(|| {
+            let d: ReferentialDetail = server.get_ok("/api/referentials/bts-gpme");
+            (d.content_hash != before.content_hash).then_some(d)
+        });
         assert_eq!(after.items.len(), before.items.len());
         let task = after.items.iter().find(|i| i.code == "T.1.2.4");
         assert_eq!(

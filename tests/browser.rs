@@ -32,13 +32,22 @@ fn a_teacher_browses_a_referential_and_searches() {
     // The tree: blocs collapsed, expanding one shows its competencies.
     let toggle_css = ".tree-node[data-code='B1'] > .tree-row .tree-toggle, .tree-node[data-code='B1'] .tree-toggle";
     let toggles = browser.wait_for(toggle_css, |_| true);
-    assert_eq!(toggles[0].attribute("aria-expanded").as_deref(), Some("false"));
+    assert_eq!(
+        toggles[0].attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
     assert!(browser.find_all(".tree-node[data-code='B1.C1']").is_empty());
     toggles[0].click();
     let competency = browser.wait_for(".tree-node[data-code='B1.C1']", |_| true);
-    assert!(competency[0].text().contains("Rechercher des clients"), "{}", competency[0].text());
+    assert!(
+        competency[0].text().contains("Rechercher des clients"),
+        "{}",
+        competency[0].text()
+    );
     assert_eq!(
-        browser.find_all(toggle_css)[0].attribute("aria-expanded").as_deref(),
+        browser.find_all(toggle_css)[0]
+            .attribute("aria-expanded")
+            .as_deref(),
         Some("true")
     );
 

@@ -250,6 +250,18 @@ impl Drop for TestServer {
     }
 }
 
+/// Polls `check` for up to 5 s until it returns Some.
+pub fn eventually<T>(check: impl Fn() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "condition not met within 5 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Defines one test per engine around a scenario `fn(&TestDatabase)`.
 #[macro_export]
 macro_rules! on_both_engines {

@@ -90,7 +90,10 @@ impl Browser {
         let text = match response {
             Ok(r) => r.into_string().unwrap_or_default(),
             Err(ureq::Error::Status(code, r)) => {
-                panic!("webdriver {method} {path}: {code} {}", r.into_string().unwrap_or_default())
+                panic!(
+                    "webdriver {method} {path}: {code} {}",
+                    r.into_string().unwrap_or_default()
+                )
             }
             Err(e) => panic!("webdriver {method} {path}: {e}"),
         };
@@ -103,7 +106,11 @@ impl Browser {
     }
 
     pub fn goto(&self, url: &str) {
-        self.call("POST", &self.session_path("/url"), Some(json!({ "url": url })));
+        self.call(
+            "POST",
+            &self.session_path("/url"),
+            Some(json!({ "url": url })),
+        );
     }
 
     pub fn resize(&self, width: u32, height: u32) {
@@ -144,7 +151,10 @@ impl Browser {
             assert!(
                 Instant::now() < deadline,
                 "timed out waiting for `{css}`; page text: {}",
-                self.find_all("body").first().map(|b| b.text()).unwrap_or_default()
+                self.find_all("body")
+                    .first()
+                    .map(|b| b.text())
+                    .unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -158,7 +168,8 @@ impl Browser {
 
 impl Element<'_> {
     fn path(&self, rest: &str) -> String {
-        self.browser.session_path(&format!("/element/{}{}", self.id, rest))
+        self.browser
+            .session_path(&format!("/element/{}{}", self.id, rest))
     }
 
     pub fn click(&self) {

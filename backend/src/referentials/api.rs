@@ -1,6 +1,7 @@
 //! HTTP handlers of the referentials slice.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,10 +20,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError> {
+    if let Some(snapshot) = state.catalog.recent(Instant::now()) {
+        return Ok(snapshot);
+    }
     let state = state.clone();
     web::block(move || {
         let mut conn = state.pool.get()?;
-        state.catalog.snapshot(&mut conn)
+        state.catalog.snapshot(&mut conn, Instant::now())
     })
     .await?
 }

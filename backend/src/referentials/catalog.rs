@@ -3,11 +3,14 @@
 //!
 //! Referentials change only when data files are loaded, but are read on every screen, so
 //! reads come from memory (pre-serialised JSON, a folded search index). The database
-//! stays the source of truth: each read checks the fingerprint (one small query), so an
-//! app server sees a reload done by another server on the same database at once.
+//! stays the source of truth: the fingerprint (one small query) is checked again when the
+//! snapshot is older than [`MAX_STALENESS`], so an app server sees a reload done by
+//! another process on the same database within that delay, and hot reads never wait on
+//! the database.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use passerelle_api::{
@@ -50,40 +53,59 @@ impl Snapshot {
     }
 }
 
+/// How old a snapshot may be before the database is asked whether it changed.
+pub const MAX_STALENESS: Duration = Duration::from_millis(500);
+
 #[derive(Default)]
 pub struct Catalog {
-    current: RwLock<Option<Arc<Snapshot>>>,
+    /// The snapshot and when its fingerprint was last checked against the database.
+    current: RwLock<Option<(Arc<Snapshot>, Instant)>>,
     /// Serialises rebuilds, so a change seen by many requests at once is rebuilt once.
     rebuilding: Mutex<()>,
 }
 
 impl Catalog {
+    /// The snapshot when it was checked less than [`MAX_STALENESS`] ago (no I/O).
+    pub fn recent(&self, now: Instant) -> Option<Arc<Snapshot>> {
+        let current = self.current.read().ok()?;
+        current
+            .as_ref()
+            .filter(|(_, checked)| now.saturating_duration_since(*checked) < MAX_STALENESS)
+            .map(|(s, _)| s.clone())
+    }
+
     /// The snapshot matching the database now (blocking: call from `web::block`).
-    pub fn snapshot(&self, conn: &mut DbConnection) -> Result<Arc<Snapshot>, AppError> {
+    pub fn snapshot(
+        &self,
+        conn: &mut DbConnection,
+        now: Instant,
+    ) -> Result<Arc<Snapshot>, AppError> {
         let fingerprint = store::fingerprint(conn)?;
-        if let Some(s) = self.cached(&fingerprint) {
+        if let Some(s) = self.confirm(&fingerprint, now) {
             return Ok(s);
         }
         let _guard = self
             .rebuilding
             .lock()
             .map_err(|_| AppError::internal("catalog lock poisoned"))?;
-        if let Some(s) = self.cached(&fingerprint) {
+        if let Some(s) = self.confirm(&fingerprint, now) {
             return Ok(s);
         }
         let snapshot = Arc::new(build(fingerprint, store::load_all(conn)?)?);
         if let Ok(mut current) = self.current.write() {
-            *current = Some(snapshot.clone());
+            *current = Some((snapshot.clone(), now));
         }
         Ok(snapshot)
     }
 
-    fn cached(&self, fingerprint: &[(String, String)]) -> Option<Arc<Snapshot>> {
-        let current = self.current.read().ok()?;
-        current
-            .as_ref()
-            .filter(|s| s.fingerprint == fingerprint)
-            .cloned()
+    /// The cached snapshot if it matches `fingerprint`, marked as checked at `now`.
+    fn confirm(&self, fingerprint: &[(String, String)], now: Instant) -> Option<Arc<Snapshot>> {
+        let mut current = self.current.write().ok()?;
+        let (snapshot, checked) = current
+            .as_mut()
+            .filter(|(s, _)| s.fingerprint == fingerprint)?;
+        *checked = now;
+        Some(snapshot.clone())
     }
 }
 
