@@ -117,3 +117,46 @@ fn run_migrations(conn: &mut DbConnection) -> Result<(), AppError> {
     };
     result.map_err(|e| AppError::internal(format!("migrations failed: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel::{QueryableByName, RunQueryDsl};
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+
+    #[derive(QueryableByName)]
+    struct Flag {
+        #[diesel(sql_type = BigInt)]
+        value: i64,
+    }
+
+    #[test]
+    fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = DatabaseUrl::Sqlite(dir.path().join("nested/db.sqlite3"));
+        let pool = connect(&url, 2).unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
+        let DbConnection::Sqlite(c) = &mut *conn else {
+            panic!("expected SQLite");
+        };
+        let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result(c)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mode.journal_mode, "wal");
+        let fk: Flag = diesel::sql_query("SELECT foreign_keys AS value FROM pragma_foreign_keys")
+            .get_result(c)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fk.value, 1);
+        let timeout: Flag = diesel::sql_query("SELECT timeout AS value FROM pragma_busy_timeout")
+            .get_result(c)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(timeout.value, 5000);
+    }
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a4e1d7a1a0b";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Browser {
     driver: Child,
@@ -150,11 +150,9 @@ impl Browser {
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for `{css}`; page text: {}",
-                self.find_all("body")
-                    .first()
-                    .map(|b| b.text())
-                    .unwrap_or_default()
+                "timed out waiting for `{css}` at {}; page source: {}",
+                self.call("GET", &self.session_path("/url"), None),
+                self.call("GET", &self.session_path("/source"), None)
             );
             std::thread::sleep(Duration::from_millis(100));
         }

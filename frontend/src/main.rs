@@ -1,0 +1,57 @@
+//! Passerelle single-page app: browse and search official training referentials.
+//!
+//! UI text is French; code and comments are English.
+
+mod api;
+mod components;
+mod pages;
+mod route;
+mod state;
+mod text;
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use components::Header;
+use route::{switch, Route};
+use state::{AppContext, AppState};
+
+/// Scrolls back to the top when the page (path) changes, as a full page load would.
+#[function_component]
+fn ScrollToTop() -> Html {
+    let path = use_location().map(|l| l.path().to_owned());
+    use_effect_with(path, |_| {
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+    html! {}
+}
+
+#[function_component]
+fn App() -> Html {
+    let state = use_reducer(AppState::default);
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| state::load_referentials(state));
+    }
+    html! {
+        <ContextProvider<AppContext> context={state}>
+            <BrowserRouter>
+                <a class="skip-link" href="#main">{ "Aller au contenu" }</a>
+                <ScrollToTop />
+                <Header />
+                <main id="main" tabindex="-1">
+                    <Switch<Route> render={switch} />
+                </main>
+                <footer class="footer">
+                    <p>{ "Passerelle · référentiels officiels, texte vérifiable ligne à ligne" }</p>
+                </footer>
+            </BrowserRouter>
+        </ContextProvider<AppContext>>
+    }
+}
+
+fn main() {
+    yew::Renderer::<App>::new().render();
+}

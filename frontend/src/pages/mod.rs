@@ -1,0 +1,39 @@
+mod home;
+mod item;
+mod not_found;
+mod referential;
+mod search;
+
+pub use home::HomePage;
+pub use item::ItemPage;
+pub use not_found::NotFoundPage;
+pub use referential::ReferentialPage;
+pub use search::SearchPage;
+
+use passerelle_api::AttrValue;
+use yew::prelude::*;
+
+use crate::text::number_fr;
+
+/// A free attribute's value: lists as bullet lists.
+pub(crate) fn attr_value(value: &AttrValue) -> Html {
+    match value {
+        AttrValue::Text(s) => html! { <p>{ s.clone() }</p> },
+        AttrValue::List(list) => html! {
+            <ul class="bullets">{ for list.iter().map(|s| html! { <li>{ s.clone() }</li> }) }</ul>
+        },
+        AttrValue::Number(x) => html! { <p>{ number_fr(*x) }</p> },
+        AttrValue::Bool(b) => html! { <p>{ if *b { "Oui" } else { "Non" } }</p> },
+    }
+}
+
+/// Sets the browser tab's title ("… — Passerelle").
+pub fn set_title(title: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        if title.is_empty() {
+            doc.set_title("Passerelle");
+        } else {
+            doc.set_title(&format!("{title} — Passerelle"));
+        }
+    }
+}
