@@ -25,16 +25,7 @@ fn lists_every_referential_with_counts(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
     let list: Vec<ReferentialSummary> = server.get_ok("/api/referentials");
     let ids: Vec<&str> = list.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        [
-            "bacpro-agora",
-            "bts-ag-pme-pmi",
-            "bts-gpme",
-            "crcn",
-            "rncp34786"
-        ]
-    );
+    assert_eq!(ids, passerelle_tests::REFERENTIAL_IDS);
     let gpme = &list[2];
     assert_eq!(gpme.title, "BTS Gestion de la PME");
     assert_eq!(gpme.counts.get(&ItemKind::Bloc), Some(&4));

@@ -54,16 +54,7 @@ fn held(item: &Item, field: &str, value: &str) -> bool {
 #[test]
 fn the_five_referentials_are_there() {
     let ids: Vec<String> = load_all().into_iter().map(|(_, d)| d.id).collect();
-    assert_eq!(
-        ids,
-        [
-            "bacpro-agora",
-            "bts-ag-pme-pmi",
-            "bts-gpme",
-            "crcn",
-            "rncp34786"
-        ]
-    );
+    assert_eq!(ids, passerelle_tests::REFERENTIAL_IDS);
 }
 
 #[test]

@@ -21,6 +21,15 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The referentials the repository ships, sorted by id.
+pub const REFERENTIAL_IDS: [&str; 5] = [
+    "bacpro-agora",
+    "bts-ag-pme-pmi",
+    "bts-gpme",
+    "crcn",
+    "rncp34786",
+];
+
 /// The referentials folder of the repository.
 pub fn referentials_dir() -> PathBuf {
     repo_root().join("referentials")

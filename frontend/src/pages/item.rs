@@ -225,12 +225,7 @@ fn attributes(item: &Item) -> Html {
     });
     let rows = names.into_iter().filter_map(|name| {
         let value = item.attributes.get(name)?;
-        Some(html! {
-            <div class="attr" data-attribute={name.clone()}>
-                <dt>{ humanise(name) }</dt>
-                <dd>{ super::attr_value(value) }</dd>
-            </div>
-        })
+        Some(super::attr_row(name, value))
     });
     html! {
         <section class="block">

@@ -15,6 +15,16 @@ use yew::prelude::*;
 
 use crate::text::number_fr;
 
+/// One `name: value` row of an attributes list.
+pub(crate) fn attr_row(name: &str, value: &AttrValue) -> Html {
+    html! {
+        <div class="attr" data-attribute={name.to_owned()}>
+            <dt>{ crate::text::humanise(name) }</dt>
+            <dd>{ attr_value(value) }</dd>
+        </div>
+    }
+}
+
 /// A free attribute's value: lists as bullet lists.
 pub(crate) fn attr_value(value: &AttrValue) -> Html {
     match value {

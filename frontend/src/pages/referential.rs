@@ -9,7 +9,7 @@ use yew_router::prelude::*;
 use crate::components::{ErrorMessage, KindBadge, Loading};
 use crate::route::Route;
 use crate::state::{use_app_state, use_referential, AppAction, Load, TreeAction, TreeState};
-use crate::text::{count_fr, humanise};
+use crate::text::count_fr;
 
 #[derive(Properties, PartialEq)]
 pub struct ReferentialPageProps {
@@ -178,14 +178,10 @@ fn attributes(d: &ReferentialDetail) -> Html {
     if d.attributes.is_empty() {
         return html! {};
     }
-    let rows = d.attributes.iter().map(|(name, value)| {
-        html! {
-            <div class="attr" data-attribute={name.clone()}>
-                <dt>{ humanise(name) }</dt>
-                <dd>{ super::attr_value(value) }</dd>
-            </div>
-        }
-    });
+    let rows = d
+        .attributes
+        .iter()
+        .map(|(name, value)| super::attr_row(name, value));
     html! {
         <details class="ref-info">
             <summary>{ format!("Informations sur le référentiel ({})", d.attributes.len()) }</summary>
