@@ -1,6 +1,7 @@
 //! The referentials API over HTTP, on SQLite and on PostgreSQL.
 
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::Path;
 
 use passerelle_api::{
@@ -61,7 +62,11 @@ fn serves_a_referential_with_its_items_and_etag(db: &TestDatabase) {
     );
     assert_eq!(task.parent.as_deref(), Some("1.2"));
     assert_eq!(task.source.line, Some(147));
-    assert!(task
+    // The seed line's text comes with the item's own page, not in the flat list.
+    assert_eq!(task.source.text, None);
+    let alone: ItemDetail = server.get_ok("/api/referentials/bts-gpme/items/T.1.2.4");
+    assert!(alone
+        .item
         .source
         .text
         .as_deref()
@@ -91,12 +96,30 @@ fn serves_a_referential_with_its_items_and_etag(db: &TestDatabase) {
         .call()
         .unwrap_or_else(|e| panic!("{e}"));
     let etag = response.header("etag").unwrap_or_default().to_owned();
-    assert_eq!(etag, format!("\"{}\"", detail.content_hash));
+    assert_eq!(etag, format!("W/\"{}\"", detail.content_hash));
     let again = ureq::get(&server.url("/api/referentials/bts-gpme"))
         .set("If-None-Match", &etag)
         .call()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.status(), 304);
+
+    // Browsers get the pre-compressed body; it decodes to the same document.
+    let gzipped = ureq::get(&server.url("/api/referentials/bts-gpme"))
+        .set("Accept-Encoding", "gzip")
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    let mut compressed = Vec::new();
+    gzipped
+        .into_reader()
+        .read_to_end(&mut compressed)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_string(&mut plain)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let decoded: ReferentialDetail = serde_json::from_str(&plain).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded, detail);
 }
 
 fn serves_an_item_with_ancestors_and_children(db: &TestDatabase) {

@@ -47,7 +47,6 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 AppError::bad_request("bad_request", format!("paramètres invalides : {e}")).into()
             }))
-            .wrap(Compress::default())
             // Only method, path without query string, status and time: no tokens or
             // personal data from query strings end up in logs.
             .wrap(
@@ -61,7 +60,14 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                     .configure(referentials::api::routes)
                     .default_service(web::to(api_not_found)),
             )
-            .service(spa(spa_dir.clone()))
+            // Compression for the SPA's files (the wasm shrinks 2.5×). Not for /api: JSON
+            // compressed on every request costs more than it saves on a school network;
+            // the one large API body (a referential) is served pre-compressed.
+            .service(
+                web::scope("")
+                    .wrap(Compress::default())
+                    .service(spa(spa_dir.clone())),
+            )
     });
     if let Some(workers) = options.workers {
         server = server.workers(workers);

@@ -19,9 +19,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/search", web::get().to(search));
 }
 
+/// The referentials to answer from: the snapshot in hand (re-checked in the background
+/// when due), or, before the first one exists, one read from the database.
 async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError> {
-    if let Some(snapshot) = state.catalog.recent(Instant::now()) {
-        return Ok(snapshot);
+    if let Some(cached) = state.catalog.cached(Instant::now()) {
+        if cached.stale && state.catalog.begin_refresh() {
+            let state = state.clone();
+            actix_web::rt::spawn(async move {
+                let catalog = state.catalog.clone();
+                let checked = web::block(move || {
+                    let mut conn = state.pool.get()?;
+                    state.catalog.snapshot(&mut conn, Instant::now())
+                })
+                .await;
+                catalog.end_refresh();
+                if let Ok(Err(e)) | Err(e) = checked.map_err(AppError::from) {
+                    log::warn!("referentials re-check failed: {e}");
+                }
+            });
+        }
+        return Ok(cached.snapshot);
     }
     let state = state.clone();
     web::block(move || {
@@ -49,12 +66,16 @@ async fn detail(
     let snapshot = snapshot(&state).await?;
     let entry = snapshot.get(&id).ok_or_else(|| unknown_referential(&id))?;
     // The content hash names this exact data: clients revalidate with If-None-Match.
-    let etag = format!("\"{}\"", entry.content_hash);
+    // Weak: the gzipped and plain bodies are the same representation of the same data.
+    let etag = format!("W/\"{}\"", entry.content_hash);
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag.trim_start_matches("W/"))
+        });
     let mut response = if fresh {
         HttpResponse::NotModified()
     } else {
@@ -66,9 +87,22 @@ async fn detail(
     if fresh {
         return Ok(response.finish());
     }
-    Ok(response
+    response
         .content_type("application/json")
-        .body(entry.detail_json.clone()))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    // Served pre-compressed when accepted; the Compress middleware leaves a response that
+    // already has a Content-Encoding alone.
+    let gzip_ok = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if gzip_ok {
+        return Ok(response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(entry.detail_gzip.clone()));
+    }
+    Ok(response.body(entry.detail_json.clone()))
 }
 
 async fn item(

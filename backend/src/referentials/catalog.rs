@@ -3,12 +3,14 @@
 //!
 //! Referentials change only when data files are loaded, but are read on every screen, so
 //! reads come from memory (pre-serialised JSON, a folded search index). The database
-//! stays the source of truth: the fingerprint (one small query) is checked again when the
-//! snapshot is older than [`MAX_STALENESS`], so an app server sees a reload done by
-//! another process on the same database within that delay, and hot reads never wait on
-//! the database.
+//! stays the source of truth: once the snapshot is older than [`MAX_STALENESS`], one
+//! background task checks the fingerprint (one small query) while reads go on being served
+//! from the snapshot in hand. So an app server sees a reload done by another process on
+//! the same database within about that delay, and reads never wait on the database (but
+//! for the very first one).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -27,8 +29,10 @@ use crate::fold::fold;
 pub struct Entry {
     pub summary: ReferentialSummary,
     pub content_hash: String,
-    /// `GET /api/referentials/{id}` body, serialised once.
+    /// `GET /api/referentials/{id}` body, serialised once…
     pub detail_json: Bytes,
+    /// …and gzipped once, for the clients that accept it (every browser).
+    pub detail_gzip: Bytes,
     items: Vec<Item>,
     by_code: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
@@ -62,16 +66,35 @@ pub struct Catalog {
     current: RwLock<Option<(Arc<Snapshot>, Instant)>>,
     /// Serialises rebuilds, so a change seen by many requests at once is rebuilt once.
     rebuilding: Mutex<()>,
+    /// Set while a background re-check runs, so that at most one runs at a time.
+    refreshing: AtomicBool,
+}
+
+/// The snapshot in hand, and whether it is due for a re-check against the database.
+pub struct Cached {
+    pub snapshot: Arc<Snapshot>,
+    pub stale: bool,
 }
 
 impl Catalog {
-    /// The snapshot when it was checked less than [`MAX_STALENESS`] ago (no I/O).
-    pub fn recent(&self, now: Instant) -> Option<Arc<Snapshot>> {
+    /// The snapshot in hand, if any (no I/O).
+    pub fn cached(&self, now: Instant) -> Option<Cached> {
         let current = self.current.read().ok()?;
-        current
-            .as_ref()
-            .filter(|(_, checked)| now.saturating_duration_since(*checked) < MAX_STALENESS)
-            .map(|(s, _)| s.clone())
+        current.as_ref().map(|(s, checked)| Cached {
+            snapshot: s.clone(),
+            stale: now.saturating_duration_since(*checked) >= MAX_STALENESS,
+        })
+    }
+
+    /// Claims the one background re-check; false when another one is running.
+    pub fn begin_refresh(&self) -> bool {
+        self.refreshing
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub fn end_refresh(&self) {
+        self.refreshing.store(false, Ordering::Release);
     }
 
     /// The snapshot matching the database now (blocking: call from `web::block`).
@@ -129,7 +152,20 @@ fn build(
             content_hash: row.content_hash.clone(),
             items,
         };
-        let detail_json = Bytes::from(serde_json::to_vec(&detail)?);
+        // The flat list leaves out each item's source line text (a whole table row, often
+        // repeated for every item printed on it): it comes with the item's own page.
+        let mut listed = detail;
+        let texts: Vec<Option<String>> = listed
+            .items
+            .iter_mut()
+            .map(|i| i.source.text.take())
+            .collect();
+        let detail_json = Bytes::from(serde_json::to_vec(&listed)?);
+        let detail_gzip = Bytes::from(gzip(&detail_json)?);
+        let mut detail = listed;
+        for (item, text) in detail.items.iter_mut().zip(texts) {
+            item.source.text = text;
+        }
         let items = detail.items;
         let by_code = items
             .iter()
@@ -152,6 +188,7 @@ fn build(
             },
             content_hash: row.content_hash,
             detail_json,
+            detail_gzip,
             items,
             by_code,
             children,
@@ -162,6 +199,15 @@ fn build(
         fingerprint,
         entries,
     })
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| AppError::internal(format!("gzip: {e}")))
 }
 
 fn search_entry(item: &Item) -> SearchEntry {
