@@ -29,8 +29,12 @@ fn a_teacher_browses_a_referential_and_searches() {
     assert!(home.contains("tâches"), "{home}");
     cards[0].click();
 
-    // The tree: blocs collapsed, expanding one shows its competencies.
-    let toggle_css = ".tree-node[data-code='B1'] > .tree-row .tree-toggle, .tree-node[data-code='B1'] .tree-toggle";
+    // The tree: domains (= blocs) at the root, all collapsed; a domain holds its bloc.
+    let domain_toggle = browser.wait_for(".tree-node[data-code='D1'] .tree-toggle", |_| true);
+    assert!(browser.find_all(".tree-node[data-code='B1']").is_empty());
+    domain_toggle[0].click();
+    // Expanding the bloc shows its competencies.
+    let toggle_css = ".tree-node[data-code='B1'] > .tree-row .tree-toggle";
     let toggles = browser.wait_for(toggle_css, |_| true);
     assert_eq!(
         toggles[0].attribute("aria-expanded").as_deref(),

@@ -81,8 +81,10 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
             // WAL lets readers run beside the writer; busy_timeout makes a second writer wait
             // instead of failing; foreign keys are off by default in SQLite.
             c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                // busy_timeout first: switching to WAL needs a lock that another
+                // connection of the pool may be holding.
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
