@@ -42,6 +42,8 @@ pub struct Entry {
 struct SearchEntry {
     code: String,
     label: String,
+    /// The kind's French name, so that "bloc 1" or "tâche facturation" find by kind.
+    kind: &'static str,
     /// (attribute name, folded text) for every text attribute.
     attributes: Vec<(String, String)>,
 }
@@ -210,6 +212,18 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
         .map_err(|e| AppError::internal(format!("gzip: {e}")))
 }
 
+/// The French name of a kind, folded (computed once per kind).
+fn folded_kind_name(kind: ItemKind) -> &'static str {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| ItemKind::ALL.iter().map(|k| fold(k.label_fr())).collect());
+    ItemKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .and_then(|i| names.get(i))
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
 fn search_entry(item: &Item) -> SearchEntry {
     let attributes = item
         .attributes
@@ -226,6 +240,7 @@ fn search_entry(item: &Item) -> SearchEntry {
     SearchEntry {
         code: fold(&item.code),
         label: fold(&item.label),
+        kind: folded_kind_name(item.kind),
         attributes,
     }
 }
@@ -317,7 +332,8 @@ fn score(
     if entry.code == query {
         return Some((10_000, None));
     }
-    let in_label = |w: &str| entry.label.contains(w) || entry.code.contains(w);
+    let in_label =
+        |w: &str| entry.label.contains(w) || entry.code.contains(w) || entry.kind.contains(w);
     if words.iter().all(|w| in_label(w)) {
         let mut s = 1_000 + kind_weight(kind);
         if entry.code.starts_with(query) {
@@ -435,6 +451,17 @@ mod tests {
         let fiab = score(&attr, ItemKind::Task, "fiabilite", &["fiabilite"]);
         assert_eq!(fiab.map(|s| s.1), Some(Some("criteres".to_owned())));
         assert!(score(&attr, ItemKind::Task, "zzz", &["zzz"]).is_none());
+    }
+
+    #[test]
+    fn kind_names_count_as_words() {
+        let bloc = SearchEntry {
+            kind: folded_kind_name(ItemKind::Bloc),
+            ..entry("B1", "Gérer la relation avec les clients")
+        };
+        let task = entry("T.1.1.1", "Organisation de la prospection");
+        assert!(score(&bloc, ItemKind::Bloc, "bloc 1", &["bloc", "1"]).is_some());
+        assert!(score(&task, ItemKind::Task, "bloc 1", &["bloc", "1"]).is_none());
     }
 
     #[test]
