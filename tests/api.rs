@@ -241,6 +241,14 @@ fn search_validates_its_parameters(db: &TestDatabase) {
 
 fn unknown_things_are_json_404s(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
+    // Every response, errors included, carries the hardening headers.
+    let response = match ureq::get(&server.url("/api/nothing-here")).call() {
+        Err(ureq::Error::Status(_, r)) => r,
+        other => panic!("expected a 404, got {other:?}"),
+    };
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(response.header("x-frame-options"), Some("DENY"));
+    assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
     assert_error(&server, "/api/referentials/nope", 404, "not_found");
     assert_error(
         &server,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{Compress, Logger};
+use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
 
@@ -47,6 +47,12 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 AppError::bad_request("bad_request", format!("paramètres invalides : {e}")).into()
             }))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::X_FRAME_OPTIONS, "DENY"))
+                    .add((header::REFERRER_POLICY, "no-referrer")),
+            )
             // Only method, path without query string, status and time: no tokens or
             // personal data from query strings end up in logs.
             .wrap(
