@@ -7,8 +7,10 @@ use std::path::Path;
 use passerelle_api::{
     ItemDetail, ItemKind, ReferentialDetail, ReferentialSummary, SearchResults, SEARCH_MAX_RESULTS,
 };
-use passerelle_tests::{on_both_engines, referentials_dir, run_cli, TestDatabase, TestServer};
-use serde_json::Value;
+use passerelle_tests::{
+    on_both_engines, referentials_dir, run_cli, run_cli_with, TestDatabase, TestServer,
+};
+use serde_json::{json, Value};
 
 on_both_engines!(
     lists_every_referential_with_counts,
@@ -265,56 +267,216 @@ fn unknown_things_are_json_404s(db: &TestDatabase) {
     assert_error(&server, "/api/nothing-here", 404, "not_found");
 }
 
-/// Every documented path is exercised and every response validates against its schema.
+/// (method, documented path, concrete path, bearer token, JSON body, expected status).
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    Option<&'a str>,
+    Option<Value>,
+    u16,
+);
+
+/// Every documented operation is exercised and every response validates against its schema.
 fn responses_match_the_openapi_document(db: &TestDatabase) {
+    let password = "correct horse battery staple";
+    let created = run_cli_with(
+        db,
+        &referentials_dir(),
+        &["admin", "create", "--email", "admin@exemple.fr"],
+        &[("PASSERELLE_ADMIN_PASSWORD", password)],
+    );
+    assert!(created.status.success());
     let server = TestServer::start(db, &referentials_dir(), None);
     let (status, doc) = server.get("/api/openapi.json");
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
-    let documented: BTreeSet<String> = doc["paths"]
+    let documented: BTreeSet<(String, String)> = doc["paths"]
         .as_object()
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
-    let cases: [(&str, &str, u16); 9] = [
-        ("/api/health", "/api/health", 200),
-        ("/api/openapi.json", "/api/openapi.json", 200),
-        ("/api/referentials", "/api/referentials", 200),
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(method, _)| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let credentials = json!({ "email": "admin@exemple.fr", "password": password });
+    let session = || -> (String, String) {
+        let (status, body) =
+            server.call("POST", "/api/auth/login", None, Some(credentials.clone()));
+        assert_eq!(status, 200, "{body}");
         (
+            body["access_token"].as_str().unwrap_or_default().to_owned(),
+            body["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    let (access, _) = session();
+    let (to_log_out, _) = session();
+    let (_, refresh_token) = session();
+    let weak = json!({ "current_password": password, "new_password": "court" });
+    let wrong_login = json!({ "email": "admin@exemple.fr", "password": "pas le bon" });
+    let cases: Vec<Case> = vec![
+        ("GET", "/api/health", "/api/health".into(), None, None, 200),
+        (
+            "GET",
+            "/api/openapi.json",
+            "/api/openapi.json".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/referentials",
+            "/api/referentials".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
             "/api/referentials/{id}",
-            "/api/referentials/bacpro-agora",
-            200,
-        ),
-        ("/api/referentials/{id}", "/api/referentials/nope", 404),
-        (
-            "/api/referentials/{id}/items/{code}",
-            "/api/referentials/bts-ag-pme-pmi/items/T.2.1.4",
+            "/api/referentials/bacpro-agora".into(),
+            None,
+            None,
             200,
         ),
         (
-            "/api/referentials/{id}/items/{code}",
-            "/api/referentials/crcn/items/9.9",
+            "GET",
+            "/api/referentials/{id}",
+            "/api/referentials/nope".into(),
+            None,
+            None,
             404,
         ),
-        ("/api/search", "/api/search?q=paie", 200),
-        ("/api/search", "/api/search?q=", 400),
+        (
+            "GET",
+            "/api/referentials/{id}/items/{code}",
+            "/api/referentials/bts-ag-pme-pmi/items/T.2.1.4".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/referentials/{id}/items/{code}",
+            "/api/referentials/crcn/items/9.9".into(),
+            None,
+            None,
+            404,
+        ),
+        (
+            "GET",
+            "/api/search",
+            "/api/search?q=paie".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/search",
+            "/api/search?q=".into(),
+            None,
+            None,
+            400,
+        ),
+        (
+            "POST",
+            "/api/auth/login",
+            "/api/auth/login".into(),
+            None,
+            Some(credentials.clone()),
+            200,
+        ),
+        (
+            "POST",
+            "/api/auth/login",
+            "/api/auth/login".into(),
+            None,
+            Some(wrong_login),
+            401,
+        ),
+        (
+            "POST",
+            "/api/auth/refresh",
+            "/api/auth/refresh".into(),
+            None,
+            Some(json!({ "refresh_token": refresh_token })),
+            200,
+        ),
+        (
+            "POST",
+            "/api/auth/refresh",
+            "/api/auth/refresh".into(),
+            None,
+            Some(json!({ "refresh_token": "x" })),
+            401,
+        ),
+        (
+            "GET",
+            "/api/me",
+            "/api/me".into(),
+            Some(access.as_str()),
+            None,
+            200,
+        ),
+        ("GET", "/api/me", "/api/me".into(), None, None, 401),
+        (
+            "POST",
+            "/api/auth/password",
+            "/api/auth/password".into(),
+            Some(access.as_str()),
+            Some(weak),
+            400,
+        ),
+        (
+            "POST",
+            "/api/auth/logout",
+            "/api/auth/logout".into(),
+            Some(to_log_out.as_str()),
+            None,
+            204,
+        ),
+        (
+            "POST",
+            "/api/auth/logout",
+            "/api/auth/logout".into(),
+            Some(to_log_out.as_str()),
+            None,
+            401,
+        ),
     ];
-    let exercised: BTreeSet<String> = cases.iter().map(|c| c.0.to_owned()).collect();
+    let exercised: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.0.to_owned(), c.1.to_owned()))
+        .collect();
     assert_eq!(
         documented, exercised,
-        "document and tests disagree on the routes"
+        "document and tests disagree on the operations"
     );
 
-    for (template, path, expected) in cases {
-        let (status, body) = server.get(path);
-        assert_eq!(status, expected, "GET {path}");
-        if template == "/api/openapi.json" {
+    for (method, template, path, bearer, body, expected) in cases {
+        let (status, answer) = server.call(method, &path, bearer, body);
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        let documented =
+            &doc["paths"][template][method.to_lowercase()]["responses"][expected.to_string()];
+        assert!(
+            documented.is_object(),
+            "{method} {template} {expected}: not documented"
+        );
+        if template == "/api/openapi.json" || expected == 204 {
             continue;
         }
-        let schema = &doc["paths"][template]["get"]["responses"][expected.to_string()]["content"]
-            ["application/json"]["schema"];
+        let schema = &documented["content"]["application/json"]["schema"];
         assert!(
             schema.is_object(),
-            "{template} {expected}: no schema documented"
+            "{method} {template} {expected}: no schema documented"
         );
         // The schema with the document's components beside it, so that $refs resolve.
         let mut wrapper = serde_json::json!({ "components": doc["components"] });
@@ -324,11 +486,11 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
         let validator = jsonschema::validator_for(&wrapper)
             .unwrap_or_else(|e| panic!("{template}: schema does not compile: {e}"));
         let errors: Vec<String> = validator
-            .iter_errors(&body)
+            .iter_errors(&answer)
             .take(5)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        assert!(errors.is_empty(), "GET {path}: {errors:?}");
+        assert!(errors.is_empty(), "{method} {path}: {errors:?}");
     }
 }
 
@@ -398,7 +560,11 @@ fn a_bad_file_is_refused_and_changes_nothing(db: &TestDatabase) {
     drop(server);
 
     // A serve with a bad folder refuses to start rather than serve half-loaded data.
-    assert!(!passerelle_tests::serve_exits_with_success(db, &dir));
+    assert!(!passerelle_tests::serve_exits_with_success(
+        db,
+        &dir,
+        &[("JWT_SECRET", passerelle_tests::TEST_JWT_SECRET)]
+    ));
 }
 
 fn an_edited_file_updates_in_place_and_every_server_sees_it(db: &TestDatabase) {

@@ -9,7 +9,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod auth;
 pub mod referential;
+pub use auth::*;
 pub use referential::*;
 
 /// Every error the API returns has this body, with an HTTP status that matches `code`.

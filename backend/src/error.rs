@@ -11,6 +11,23 @@ pub enum AppError {
     NotFound(String),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// 401: missing, invalid, expired or revoked credentials (`invalid_token`, …). The
+    /// response carries `WWW-Authenticate: Bearer` (RFC 6750 §3).
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// 403: signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 409: the request conflicts with what exists (an email already used…).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 429: too many attempts; retry after the given number of seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_secs: i64,
+    },
     /// A referential load refused: every problem found, each naming file, item and reason.
     #[error("{} problem(s) in referential files:\n{}", .0.len(), .0.join("\n"))]
     InvalidData(Vec<String>),
@@ -31,6 +48,24 @@ impl AppError {
         }
     }
 
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden(message.into())
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         AppError::Internal(message.into())
     }
@@ -39,6 +74,10 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not_found",
             AppError::BadRequest { code, .. } => code,
+            AppError::Unauthorized { code, .. } => code,
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Conflict { code, .. } => code,
+            AppError::TooManyRequests { code, .. } => code,
             AppError::InvalidData(_) => "invalid_data",
             AppError::Internal(_) => "internal",
         }
@@ -50,6 +89,10 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,7 +106,25 @@ impl ResponseError for AppError {
             }
             other => other.to_string(),
         };
-        HttpResponse::build(self.status_code()).json(ApiError {
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::Unauthorized { code, .. } = self {
+            let challenge = if *code == "invalid_token" {
+                "Bearer error=\"invalid_token\""
+            } else {
+                "Bearer"
+            };
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after_secs.max(&1).to_string(),
+            ));
+        }
+        response.json(ApiError {
             code: self.code().to_owned(),
             message,
         })

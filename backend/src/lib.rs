@@ -1,10 +1,13 @@
 //! Passerelle server library: everything the `passerelle` binary runs, split in vertical
 //! slices (one module per feature: its handlers, queries and types together).
 
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod fold;
+pub mod people;
 pub mod referentials;
 pub mod schema;
 pub mod server;

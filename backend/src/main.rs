@@ -4,11 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use passerelle::auth::{check_password_policy, PasswordHasher, TokenConfig};
 use passerelle::config::{
     DatabaseUrl, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_REFERENTIALS_DIR, DEFAULT_SPA_DIR,
 };
 use passerelle::error::AppError;
-use passerelle::{db, referentials, server};
+use passerelle::{audit, auth, db, referentials, server};
+use passerelle_api::Role;
 
 #[derive(Parser)]
 #[command(
@@ -39,12 +41,35 @@ enum Command {
         /// HTTP worker threads (default: one per core).
         #[arg(long, env = "WORKERS")]
         workers: Option<usize>,
+        /// Development mode: without JWT_SECRET / JWT_SECRET_FILE, sign tokens with a random
+        /// secret (sessions do not survive a restart). Never in production.
+        #[arg(long, env = "PASSERELLE_DEV")]
+        dev: bool,
+    },
+    /// Accounts from the command line.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
     },
     /// Validate the referential files and load them (all or nothing).
     Load {
         /// Only validate: report problems, write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator account. The password is read from
+    /// PASSERELLE_ADMIN_PASSWORD, or asked for on the terminal.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
     },
 }
 
@@ -71,6 +96,17 @@ fn run(cli: Cli) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    first_name,
+                    last_name,
+                },
+        } => {
+            let pool = db::connect(&url, 1)?;
+            create_admin(&pool, &email, &first_name, &last_name)
+        }
         Command::Load { dry_run: false } => {
             let pool = db::connect(&url, 1)?;
             load(&pool, &cli.referentials)
@@ -79,7 +115,13 @@ fn run(cli: Cli) -> Result<(), AppError> {
             bind,
             spa_dir,
             workers,
+            dev,
         } => {
+            let tokens = TokenConfig::from_env(dev)
+                .map_err(|e| AppError::internal(format!("refusing to start: {e}")))?;
+            if tokens.generated_secret {
+                log::warn!("dev mode: tokens signed with a random secret, lost at restart");
+            }
             let pool = db::connect(&url, 16)?;
             log::info!("database {}", url.redacted());
             load(&pool, &cli.referentials)?;
@@ -88,6 +130,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     pool,
                     server::ServeOptions {
                         bind,
+                        tokens,
                         spa_dir,
                         workers,
                     },
@@ -95,6 +138,50 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 .map_err(|e| AppError::internal(format!("server: {e}")))
         }
     }
+}
+
+fn create_admin(
+    pool: &db::DbPool,
+    email: &str,
+    first_name: &str,
+    last_name: &str,
+) -> Result<(), AppError> {
+    let password = match std::env::var("PASSERELLE_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password("Mot de passe : ")
+            .map_err(|e| AppError::internal(format!("cannot read the password: {e}")))?,
+    };
+    check_password_policy(&password).map_err(|m| AppError::bad_request("weak_password", m))?;
+    let hash = PasswordHasher::default().hash(&password)?;
+    let mut conn = pool.get()?;
+    let now = chrono::Utc::now().naive_utc();
+    let id = auth::store::create_user(
+        &mut conn,
+        email,
+        first_name,
+        last_name,
+        Some(&hash),
+        &[Role::Admin],
+        None,
+        now,
+    )?;
+    let object = format!("user:{id}");
+    audit::record(
+        &mut conn,
+        now,
+        audit::Entry {
+            actor_id: None,
+            establishment_id: None,
+            action: "admin.created",
+            object: &object,
+            detail: "command line",
+        },
+    )?;
+    println!(
+        "Compte administrateur créé : {} (id {id})",
+        auth::store::normalize_email(email)
+    );
+    Ok(())
 }
 
 fn load(pool: &db::DbPool, dir: &std::path::Path) -> Result<(), AppError> {

@@ -32,3 +32,88 @@ diesel::table! {
 
 diesel::joinable!(referential_items -> referentials (referential_id));
 diesel::allow_tables_to_appear_in_same_query!(referentials, referential_items);
+
+diesel::table! {
+    establishments (id) {
+        id -> BigInt,
+        name -> Text,
+        uai -> Text,
+        academie -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        establishment_id -> Nullable<BigInt>,
+        email -> Text,
+        last_name -> Text,
+        first_name -> Text,
+        password_hash -> Nullable<Text>,
+        disabled -> Bool,
+        birth_date -> Nullable<Date>,
+        ine -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    auth_sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        establishment_id -> Nullable<BigInt>,
+        action -> Text,
+        object -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(users -> establishments (establishment_id));
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(auth_sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    establishments,
+    users,
+    user_roles,
+    auth_sessions,
+    refresh_tokens
+);

@@ -9,6 +9,8 @@ use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
 
+use crate::auth;
+use crate::auth::{PasswordHasher, TokenConfig};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::referentials;
@@ -17,6 +19,8 @@ use crate::referentials;
 pub struct AppState {
     pub pool: DbPool,
     pub catalog: Arc<referentials::catalog::Catalog>,
+    pub tokens: TokenConfig,
+    pub hasher: PasswordHasher,
 }
 
 /// The OpenAPI 3.1 document of the API, kept beside the code and checked by the tests
@@ -25,6 +29,7 @@ pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 pub struct ServeOptions {
     pub bind: String,
+    pub tokens: TokenConfig,
     pub spa_dir: PathBuf,
     pub workers: Option<usize>,
 }
@@ -33,6 +38,8 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
     let state = web::Data::new(AppState {
         pool,
         catalog: Arc::default(),
+        tokens: options.tokens,
+        hasher: PasswordHasher::default(),
     });
     let spa_dir = options.spa_dir;
     if !spa_dir.join("index.html").is_file() {
@@ -47,6 +54,14 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 AppError::bad_request("bad_request", format!("paramètres invalides : {e}")).into()
             }))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|e, _| {
+                        AppError::bad_request("invalid_json", format!("corps JSON invalide : {e}"))
+                            .into()
+                    }),
+            )
             .wrap(
                 DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -64,6 +79,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                     .route("/health", web::get().to(health))
                     .route("/openapi.json", web::get().to(openapi))
                     .configure(referentials::api::routes)
+                    .configure(auth::api::routes)
                     .default_service(web::to(api_not_found)),
             )
             // Compression for the SPA's files (the wasm shrinks 2.5×). Not for /api: JSON

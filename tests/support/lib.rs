@@ -134,10 +134,24 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The token-signing secret of test servers (strong enough for the server to accept it).
+pub const TEST_JWT_SECRET: &str = "test-secret-4f9c2a7e1b6d8035c9e2f7a41d6b8e3c5a0f2d9e";
+
 /// Runs `passerelle <args>` to completion against `db`.
 pub fn run_cli(db: &TestDatabase, referentials: &Path, args: &[&str]) -> Output {
+    run_cli_with(db, referentials, args, &[])
+}
+
+/// Same, with extra environment variables.
+pub fn run_cli_with(
+    db: &TestDatabase,
+    referentials: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     Command::new(binary())
         .args(args)
+        .envs(env.iter().copied())
         .env("DATABASE_URL", &db.url)
         .env("REFERENTIALS_DIR", referentials)
         .env("RUST_LOG", "warn")
@@ -147,9 +161,17 @@ pub fn run_cli(db: &TestDatabase, referentials: &Path, args: &[&str]) -> Output 
 
 /// Starts `passerelle serve` and expects it to exit by itself within 10 s (a refused
 /// start); returns whether it exited successfully. Panics if it is still running.
-pub fn serve_exits_with_success(db: &TestDatabase, referentials: &Path) -> bool {
+pub fn serve_exits_with_success(
+    db: &TestDatabase,
+    referentials: &Path,
+    env: &[(&str, &str)],
+) -> bool {
     let mut child = Command::new(binary())
         .arg("serve")
+        .env_remove("JWT_SECRET")
+        .env_remove("JWT_SECRET_FILE")
+        .env_remove("PASSERELLE_DEV")
+        .envs(env.iter().copied())
         .env("DATABASE_URL", &db.url)
         .env("REFERENTIALS_DIR", referentials)
         .env("BIND", format!("127.0.0.1:{}", free_port()))
@@ -189,6 +211,7 @@ impl TestServer {
         let port = free_port();
         let mut cmd = Command::new(binary());
         cmd.arg("serve")
+            .env("JWT_SECRET", TEST_JWT_SECRET)
             .env("DATABASE_URL", &db.url)
             .env("REFERENTIALS_DIR", referentials)
             .env("BIND", format!("127.0.0.1:{port}"))
@@ -242,6 +265,33 @@ impl TestServer {
             Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
             Err(e) => panic!("GET {path}: {e}"),
         }
+    }
+
+    /// A request with an optional bearer token and JSON body: (status, JSON body or Null).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = ureq::request(method, &self.url(path));
+        if let Some(token) = bearer {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let result = match body {
+            Some(b) => request.send_json(b),
+            None => request.call(),
+        };
+        let (status, text) = match result {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// GET that must succeed, decoded into a wire type.

@@ -1,0 +1,89 @@
+//! Sign-in and the signed-in user.
+
+use serde::{Deserialize, Serialize};
+
+/// What a person may do; one account can hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Teacher,
+    Student,
+    Jury,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Teacher, Role::Student, Role::Jury];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Teacher => "teacher",
+            Role::Student => "student",
+            Role::Jury => "jury",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Role::Admin => "Administration",
+            Role::Teacher => "Enseignant",
+            Role::Student => "Élève",
+            Role::Jury => "Jury",
+        }
+    }
+}
+
+/// `POST /api/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /api/auth/refresh` and `POST /api/auth/logout` (logout revokes the session of
+/// the access token; the refresh token is optional there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Answer of login and refresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub token_type: String,
+}
+
+/// `POST /api/auth/password`: every session of the account ends, this one included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EstablishmentRef {
+    pub id: i64,
+    pub name: String,
+    pub uai: String,
+    pub academie: String,
+}
+
+/// `GET /api/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub roles: Vec<Role>,
+    pub establishment: Option<EstablishmentRef>,
+}
