@@ -87,3 +87,12 @@ pub struct Me {
     pub roles: Vec<Role>,
     pub establishment: Option<EstablishmentRef>,
 }
+
+/// `POST /api/auth/activate`: first sign-in with the one-time invitation code; sets the
+/// password and answers a [`TokenResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activation {
+    pub email: String,
+    pub code: String,
+    pub password: String,
+}

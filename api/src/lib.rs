@@ -10,8 +10,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod auth;
+pub mod people;
 pub mod referential;
 pub use auth::*;
+pub use people::*;
 pub use referential::*;
 
 /// Every error the API returns has this body, with an HTTP status that matches `code`.

@@ -117,3 +117,42 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
     refresh_tokens
 );
+
+diesel::table! {
+    school_years (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        label -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+    }
+}
+
+diesel::table! {
+    classes (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        school_year_id -> BigInt,
+        name -> Text,
+        referential_id -> Text,
+    }
+}
+
+diesel::table! {
+    class_teachers (class_id, user_id) {
+        class_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    class_students (class_id, user_id) {
+        class_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::joinable!(classes -> school_years (school_year_id));
+diesel::joinable!(class_teachers -> classes (class_id));
+diesel::joinable!(class_students -> classes (class_id));
+diesel::allow_tables_to_appear_in_same_query!(classes, school_years, class_teachers, class_students, users);
