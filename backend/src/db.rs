@@ -92,6 +92,21 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
+/// Runs blocking database work with a pooled connection off the async executor (every
+/// handler's way to the database).
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
 /// Opens the pool (creating the SQLite file and its folder if needed) and runs the
 /// embedded migrations of the engine.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, AppError> {

@@ -21,6 +21,14 @@ pub enum AppError {
     /// 409: the request conflicts with what exists (an email already used…).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// 413 (too large), 415 (wrong type), 422 (well-formed but unacceptable: an unknown
+    /// class, rows with errors…).
+    #[error("{message}")]
+    Refused {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
     /// 429: too many attempts; retry after the given number of seconds.
     #[error("{message}")]
     TooManyRequests {
@@ -66,6 +74,22 @@ impl AppError {
         }
     }
 
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            status: 422,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn too_large(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            status: 413,
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         AppError::Internal(message.into())
     }
@@ -78,6 +102,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Conflict { code, .. } => code,
             AppError::TooManyRequests { code, .. } => code,
+            AppError::Refused { code, .. } => code,
             AppError::InvalidData(_) => "invalid_data",
             AppError::Internal(_) => "internal",
         }
@@ -93,6 +118,9 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Refused { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+            }
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -31,7 +31,6 @@ diesel::table! {
 }
 
 diesel::joinable!(referential_items -> referentials (referential_id));
-diesel::allow_tables_to_appear_in_same_query!(referentials, referential_items);
 
 diesel::table! {
     establishments (id) {
@@ -110,13 +109,6 @@ diesel::joinable!(users -> establishments (establishment_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
-diesel::allow_tables_to_appear_in_same_query!(
-    establishments,
-    users,
-    user_roles,
-    auth_sessions,
-    refresh_tokens
-);
 
 diesel::table! {
     school_years (id) {
@@ -155,4 +147,33 @@ diesel::table! {
 diesel::joinable!(classes -> school_years (school_year_id));
 diesel::joinable!(class_teachers -> classes (class_id));
 diesel::joinable!(class_students -> classes (class_id));
-diesel::allow_tables_to_appear_in_same_query!(classes, school_years, class_teachers, class_students, users);
+diesel::joinable!(class_students -> users (user_id));
+diesel::joinable!(class_teachers -> users (user_id));
+
+diesel::table! {
+    invitations (user_id) {
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(invitations -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    referentials,
+    referential_items,
+    establishments,
+    users,
+    user_roles,
+    auth_sessions,
+    refresh_tokens,
+    audit_log,
+    login_throttle,
+    school_years,
+    classes,
+    class_teachers,
+    class_students,
+    invitations,
+);

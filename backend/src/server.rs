@@ -14,6 +14,7 @@ use crate::auth::{PasswordHasher, TokenConfig};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::referentials;
+use crate::{audit, people};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -80,6 +81,8 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                     .route("/openapi.json", web::get().to(openapi))
                     .configure(referentials::api::routes)
                     .configure(auth::api::routes)
+                    .configure(people::routes)
+                    .configure(audit::routes)
                     .default_service(web::to(api_not_found)),
             )
             // Compression for the SPA's files (the wasm shrinks 2.5×). Not for /api: JSON

@@ -7,7 +7,9 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime, Utc};
-use passerelle_api::{LoginRequest, PasswordChange, RefreshRequest, Role, TokenResponse};
+use passerelle_api::{
+    Activation, LoginRequest, PasswordChange, RefreshRequest, Role, TokenResponse,
+};
 
 use super::store::{self, Principal, Rotation};
 use super::{throttle, token};
@@ -20,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/refresh", web::post().to(refresh))
         .route("/auth/logout", web::post().to(logout))
         .route("/auth/password", web::post().to(change_password))
+        .route("/auth/activate", web::post().to(activate))
         .route("/me", web::get().to(me));
 }
 
@@ -51,18 +54,12 @@ fn new_session_id() -> String {
     token::hash_refresh_token(&token)[..32].to_owned()
 }
 
-/// Runs blocking database work with a pooled connection off the async executor.
 async fn with_db<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut crate::db::DbConnection) -> Result<T, AppError> + Send + 'static,
 {
-    let state = state.clone();
-    web::block(move || {
-        let mut conn = state.pool.get()?;
-        work(&mut conn)
-    })
-    .await?
+    crate::db::run(&state.pool, work).await
 }
 
 fn client_ip(req: &HttpRequest) -> String {
@@ -166,6 +163,7 @@ async fn login(
         })
         .await??
     };
+    let known_establishment = credentials.as_ref().and_then(|c| c.establishment_id);
     let account = credentials.filter(|c| verified && !c.disabled);
 
     // 3. Record the outcome.
@@ -179,7 +177,7 @@ async fn login(
                 now,
                 Entry {
                     actor_id: None,
-                    establishment_id: None,
+                    establishment_id: known_establishment,
                     action: "login.failed",
                     object: &object,
                     detail: "",
@@ -213,6 +211,112 @@ async fn login(
         .await?;
     }
     let tokens = tokens_for(&state, account.id, session_id, refresh_token).await?;
+    Ok(no_store(HttpResponse::Ok()).json(tokens))
+}
+
+fn invalid_invitation() -> AppError {
+    AppError::unauthorized(
+        "invalid_invitation",
+        "Adresse électronique ou code d'activation incorrect, ou code expiré",
+    )
+}
+
+/// First sign-in of an invited account: the one-time code and the email, then a password
+/// of the user's choice. Throttled like sign-in (same keys), since a code is a credential.
+async fn activate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Activation>,
+) -> Result<HttpResponse, AppError> {
+    let Activation {
+        email,
+        code,
+        password,
+    } = body.into_inner();
+    let email = store::normalize_email(&email);
+    if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS || code.len() > 64 {
+        return Err(invalid_invitation());
+    }
+    super::check_password_policy(&password)
+        .map_err(|m| AppError::bad_request("weak_password", format!("password : {m}")))?;
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::bad_request(
+            "weak_password",
+            "password : mot de passe trop long",
+        ));
+    }
+    let now = now_utc();
+    let keys = vec![
+        throttle::account_key(&email),
+        throttle::ip_key(&client_ip(&req)),
+    ];
+    let (locked, user) = {
+        let (email, keys) = (email.clone(), keys.clone());
+        with_db(&state, move |conn| {
+            Ok((
+                throttle::locked_until(conn, &keys, now)?,
+                crate::people::invitations::check(conn, &email, &code, now)?,
+            ))
+        })
+        .await?
+    };
+    if let Some(until) = locked {
+        return Err(AppError::TooManyRequests {
+            code: "too_many_attempts",
+            message: "Trop de tentatives : réessayez dans quelques minutes".to_owned(),
+            retry_after_secs: (until - now).num_seconds(),
+        });
+    }
+    let Some(user_id) = user else {
+        with_db(&state, move |conn| {
+            throttle::record_failure(conn, &keys[0], throttle::ACCOUNT_LIMIT, now)?;
+            throttle::record_failure(conn, &keys[1], throttle::IP_LIMIT, now)?;
+            let object = format!("email:{email}");
+            audit::record(
+                conn,
+                now,
+                Entry {
+                    actor_id: None,
+                    establishment_id: None,
+                    action: "activation.failed",
+                    object: &object,
+                    detail: "",
+                },
+            )
+        })
+        .await?;
+        return Err(invalid_invitation());
+    };
+    let hash = {
+        let state = state.clone();
+        web::block(move || state.hasher.hash(&password)).await??
+    };
+    let session_id = new_session_id();
+    let (refresh_token, refresh_hash) = token::new_refresh_token();
+    let ttl = lifetime(state.tokens.refresh_ttl);
+    {
+        let session_id = session_id.clone();
+        with_db(&state, move |conn| {
+            crate::people::invitations::redeem(conn, user_id, &hash)?;
+            throttle::clear(conn, &keys[0])?;
+            store::open_session(conn, &session_id, user_id, &refresh_hash, now, ttl)?;
+            let object = format!("user:{user_id}");
+            let establishment_id = store::establishment_of(conn, user_id)?;
+            audit::record(
+                conn,
+                now,
+                Entry {
+                    actor_id: Some(user_id),
+                    establishment_id,
+                    action: "account.activated",
+                    object: &object,
+                    detail: "",
+                },
+            )
+        })
+        .await?;
+    }
+    let tokens = tokens_for(&state, user_id, session_id, refresh_token).await?;
     Ok(no_store(HttpResponse::Ok()).json(tokens))
 }
 

@@ -1583,7 +1583,7 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> &'a str {
 
 /// Trims, collapses inner whitespace (non-breaking spaces and line breaks included) to one
 /// space and drops control characters; accents and case are kept.
-fn collapse_spaces(text: &str) -> String {
+pub(crate) fn collapse_spaces(text: &str) -> String {
     text.split_whitespace()
         .map(|word| word.chars().filter(|c| !c.is_control()).collect::<String>())
         .filter(|word| !word.is_empty())
@@ -1602,7 +1602,7 @@ fn valid_ine(ine: &str) -> bool {
 }
 
 /// Basic syntax: ASCII, one `@`, a dotted domain of letters, digits and hyphens.
-fn valid_email(email: &str) -> bool {
+pub(crate) fn valid_email(email: &str) -> bool {
     if email.len() > MAX_EMAIL_CHARS {
         return false;
     }
