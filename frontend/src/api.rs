@@ -1,18 +1,40 @@
 //! Typed client of the Passerelle HTTP API (same origin).
+//!
+//! Signed-in calls carry the access token, held in memory only. The refresh token is kept
+//! in sessionStorage, so a reload restores the session and closing the tab ends it (school
+//! computers are shared). Tokens never go in a URL and are never logged. An access token
+//! that expired is renewed once (one renewal at a time: refresh tokens rotate and a
+//! replayed one ends the session) and the call is retried; when renewal fails, the
+//! session is over and the handler set with [`on_session_lost`] is told.
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::rc::Rc;
 
-use gloo_net::http::Request;
-use passerelle_api::{ApiError, ItemDetail, ReferentialDetail, ReferentialSummary, SearchResults};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
+use passerelle_api::{
+    Account, AccountInput, AccountUpdate, Activation, ApiError, AuditEntry, ClassDetail,
+    ClassInput, ClassSummary, EstablishmentInput, EstablishmentRef, ImportReport,
+    InvitationRequest, ItemDetail, LoginRequest, Me, PasswordChange, ReferentialDetail,
+    ReferentialSummary, RefreshRequest, Role, SchoolYear, SchoolYearInput, SearchResults,
+    TeacherAssignment, TokenResponse,
+};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Why a request failed, with enough detail to tell the user in French.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FetchError {
-    /// 404: the referential or item does not exist.
+    /// 404: the referential, item, class… does not exist.
     NotFound(String),
-    /// 400: the request was refused (empty or over-long query…).
-    BadRequest(String),
+    /// Another 4xx: the server refused the request and says why (`message` is French and
+    /// names the field or row at fault; `code` is stable: `invalid_credentials`…).
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// Any other non-success status.
     Server { status: u16, message: String },
     /// The server could not be reached.
@@ -26,7 +48,13 @@ impl FetchError {
     pub fn message_fr(&self, what: &str) -> String {
         match self {
             FetchError::NotFound(_) => format!("{what} introuvable"),
-            FetchError::BadRequest(_) => "Requête refusée par le serveur".to_owned(),
+            FetchError::Refused { status: 401, .. } => {
+                "Connexion requise : reconnectez-vous".to_owned()
+            }
+            FetchError::Refused { status: 403, .. } => {
+                "Accès réservé : votre compte n'a pas ce droit".to_owned()
+            }
+            FetchError::Refused { .. } => "Requête refusée par le serveur".to_owned(),
             FetchError::Server { status, .. } => format!("Erreur du serveur (code {status})"),
             FetchError::Network(_) => {
                 "Impossible de joindre le serveur. Vérifiez votre connexion puis réessayez."
@@ -36,14 +64,31 @@ impl FetchError {
         }
     }
 
+    /// What a form shows: the server's own French explanation when it gave one.
+    pub fn form_message(&self) -> String {
+        match self {
+            FetchError::Refused { message, .. } | FetchError::NotFound(message)
+                if !message.is_empty() =>
+            {
+                message.clone()
+            }
+            other => other.message_fr("Élément"),
+        }
+    }
+
+    /// The stable error code of a refusal (empty otherwise).
+    pub fn code(&self) -> &str {
+        match self {
+            FetchError::Refused { code, .. } => code,
+            _ => "",
+        }
+    }
+
     /// The technical detail, shown in small print.
     pub fn detail(&self) -> &str {
         match self {
-            FetchError::NotFound(m)
-            | FetchError::BadRequest(m)
-            | FetchError::Network(m)
-            | FetchError::Decode(m) => m,
-            FetchError::Server { message, .. } => message,
+            FetchError::NotFound(m) | FetchError::Network(m) | FetchError::Decode(m) => m,
+            FetchError::Refused { message, .. } | FetchError::Server { message, .. } => message,
         }
     }
 }
@@ -67,28 +112,244 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
-    let resp = Request::get(url)
-        .header("Accept", "application/json")
+// ---------- Tokens ----------
+
+/// sessionStorage key of the refresh token.
+const REFRESH_KEY: &str = "passerelle.refresh";
+/// Media type of the invitation sheets.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+thread_local! {
+    static ACCESS: RefCell<Option<String>> = const { RefCell::new(None) };
+    static RENEWING: Cell<bool> = const { Cell::new(false) };
+    static ON_LOST: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+fn access_token() -> Option<String> {
+    ACCESS.with(|a| a.borrow().clone())
+}
+
+fn stored_refresh_token() -> Option<String> {
+    storage()?.get_item(REFRESH_KEY).ok()?
+}
+
+/// Keeps the tokens of a sign-in or a renewal (the old refresh token is dead now).
+pub fn keep_tokens(tokens: &TokenResponse) {
+    ACCESS.with(|a| *a.borrow_mut() = Some(tokens.access_token.clone()));
+    if let Some(s) = storage() {
+        let _ = s.set_item(REFRESH_KEY, &tokens.refresh_token);
+    }
+}
+
+/// Forgets both tokens (sign-out, session ended).
+pub fn forget_tokens() {
+    ACCESS.with(|a| *a.borrow_mut() = None);
+    if let Some(s) = storage() {
+        let _ = s.remove_item(REFRESH_KEY);
+    }
+}
+
+/// Whether this tab holds a session to restore.
+pub fn has_stored_session() -> bool {
+    stored_refresh_token().is_some()
+}
+
+/// Called when a signed-in call finds the session over (renewal refused).
+pub fn on_session_lost(handler: impl Fn() + 'static) {
+    ON_LOST.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
+}
+
+fn session_lost() {
+    forget_tokens();
+    if let Some(handler) = ON_LOST.with(|h| h.borrow().clone()) {
+        handler();
+    }
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A fresh access token replacing `used`: another call's renewal when one ran meanwhile,
+/// else a renewal with the stored refresh token. Refused: the tokens are forgotten.
+pub async fn renew(used: Option<&str>) -> Result<String, FetchError> {
+    loop {
+        let current = access_token();
+        if current.is_some() && current.as_deref() != used {
+            return current.ok_or_else(|| FetchError::Decode(String::new()));
+        }
+        if !RENEWING.with(Cell::get) {
+            break;
+        }
+        sleep(50).await;
+    }
+    let Some(refresh_token) = stored_refresh_token() else {
+        return Err(FetchError::Refused {
+            status: 401,
+            code: "unauthenticated".to_owned(),
+            message: "Connexion requise".to_owned(),
+        });
+    };
+    RENEWING.with(|r| r.set(true));
+    let answer = async {
+        let call =
+            Call::new(Method::POST, "/api/auth/refresh").json(&RefreshRequest { refresh_token })?;
+        read_json::<TokenResponse>(send(&call, None).await?).await
+    }
+    .await;
+    RENEWING.with(|r| r.set(false));
+    match answer {
+        Ok(tokens) => {
+            keep_tokens(&tokens);
+            Ok(tokens.access_token)
+        }
+        Err(e @ FetchError::Refused { .. }) => {
+            forget_tokens();
+            Err(e)
+        }
+        // Unreachable server: keep the tokens, the next call may succeed.
+        Err(e) => Err(e),
+    }
+}
+
+// ---------- Requests ----------
+
+/// One request, rebuildable (a call is sent again after a renewal).
+struct Call {
+    method: Method,
+    url: String,
+    accept: &'static str,
+    body: Option<(JsValue, &'static str)>,
+}
+
+impl Call {
+    fn new(method: Method, url: impl Into<String>) -> Call {
+        Call {
+            method,
+            url: url.into(),
+            accept: "application/json",
+            body: None,
+        }
+    }
+
+    fn json<B: Serialize>(mut self, body: &B) -> Result<Call, FetchError> {
+        let text = serde_json::to_string(body).map_err(|e| FetchError::Decode(e.to_string()))?;
+        self.body = Some((JsValue::from_str(&text), "application/json"));
+        Ok(self)
+    }
+
+    /// The raw bytes of a file picked by the user (sent as is, never read into wasm).
+    fn file(mut self, file: &web_sys::File) -> Call {
+        self.body = Some((file.clone().into(), "application/octet-stream"));
+        self
+    }
+
+    fn accept(mut self, media_type: &'static str) -> Call {
+        self.accept = media_type;
+        self
+    }
+
+    fn request(&self, token: Option<&str>) -> Result<Request, FetchError> {
+        let mut builder = RequestBuilder::new(&self.url)
+            .method(self.method.clone())
+            .header("Accept", self.accept);
+        if let Some(token) = token {
+            builder = builder.header("Authorization", &format!("Bearer {token}"));
+        }
+        match &self.body {
+            Some((body, media_type)) => builder
+                .header("Content-Type", media_type)
+                .body(body.clone()),
+            None => builder.build(),
+        }
+        .map_err(|e| FetchError::Network(e.to_string()))
+    }
+}
+
+async fn send(call: &Call, token: Option<&str>) -> Result<Response, FetchError> {
+    call.request(token)?
         .send()
         .await
-        .map_err(|e| FetchError::Network(e.to_string()))?;
-    if resp.ok() {
-        return resp
-            .json::<T>()
-            .await
-            .map_err(|e| FetchError::Decode(e.to_string()));
-    }
+        .map_err(|e| FetchError::Network(e.to_string()))
+}
+
+/// The error a non-success answer carries.
+async fn failure(resp: Response) -> FetchError {
     let status = resp.status();
-    let message = match resp.json::<ApiError>().await {
-        Ok(err) => err.message,
-        Err(_) => format!("{} {}", status, resp.status_text()),
+    let (code, message) = match resp.json::<ApiError>().await {
+        Ok(err) => (err.code, err.message),
+        Err(_) => (String::new(), format!("{} {}", status, resp.status_text())),
     };
-    Err(match status {
+    match status {
         404 => FetchError::NotFound(message),
-        400 => FetchError::BadRequest(message),
+        400..=499 => FetchError::Refused {
+            status,
+            code,
+            message,
+        },
         _ => FetchError::Server { status, message },
-    })
+    }
+}
+
+async fn success(resp: Response) -> Result<Response, FetchError> {
+    if resp.ok() {
+        Ok(resp)
+    } else {
+        Err(failure(resp).await)
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(resp: Response) -> Result<T, FetchError> {
+    success(resp)
+        .await?
+        .json::<T>()
+        .await
+        .map_err(|e| FetchError::Decode(e.to_string()))
+}
+
+/// Sends `call` signed in; an expired access token is renewed once and the call retried.
+async fn send_signed_in(call: &Call) -> Result<Response, FetchError> {
+    let mut token = access_token();
+    if token.is_none() && has_stored_session() {
+        token = renew(None).await.ok();
+    }
+    let resp = send(call, token.as_deref()).await?;
+    if resp.status() != 401 {
+        return Ok(resp);
+    }
+    let refused = failure(resp).await;
+    if refused.code() != "invalid_token" {
+        return Err(refused);
+    }
+    match renew(token.as_deref()).await {
+        Ok(fresh) => send(call, Some(&fresh)).await,
+        Err(e @ FetchError::Network(_)) => Err(e),
+        Err(_) => {
+            session_lost();
+            Err(refused)
+        }
+    }
+}
+
+async fn signed_in_json<T: DeserializeOwned>(call: Call) -> Result<T, FetchError> {
+    read_json(send_signed_in(&call).await?).await
+}
+
+async fn signed_in_empty(call: Call) -> Result<(), FetchError> {
+    success(send_signed_in(&call).await?).await.map(drop)
+}
+
+async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
+    read_json(send(&Call::new(Method::GET, url), None).await?).await
 }
 
 /// `GET /api/referentials`
@@ -121,9 +382,225 @@ pub async fn search(q: &str, referential: Option<&str>) -> Result<SearchResults,
     get_json(&url).await
 }
 
+// ---------- Sign-in ----------
+
+/// `POST /api/auth/login`
+pub async fn login(email: &str, password: &str) -> Result<TokenResponse, FetchError> {
+    let call = Call::new(Method::POST, "/api/auth/login").json(&LoginRequest {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    })?;
+    read_json(send(&call, None).await?).await
+}
+
+/// `POST /api/auth/activate`: first sign-in with the invitation code.
+pub async fn activate(activation: &Activation) -> Result<TokenResponse, FetchError> {
+    let call = Call::new(Method::POST, "/api/auth/activate").json(activation)?;
+    read_json(send(&call, None).await?).await
+}
+
+/// `POST /api/auth/logout` (the tokens are forgotten whatever the answer).
+pub async fn logout() -> Result<(), FetchError> {
+    let answer = match access_token() {
+        Some(token) => {
+            success(send(&Call::new(Method::POST, "/api/auth/logout"), Some(&token)).await?)
+                .await
+                .map(drop)
+        }
+        None => Ok(()),
+    };
+    forget_tokens();
+    answer
+}
+
+/// `POST /api/auth/password`: every session ends, this one included.
+pub async fn change_password(change: &PasswordChange) -> Result<(), FetchError> {
+    signed_in_empty(Call::new(Method::POST, "/api/auth/password").json(change)?).await
+}
+
+/// `GET /api/me`
+pub async fn me() -> Result<Me, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/me")).await
+}
+
+// ---------- Establishment, years, classes ----------
+
+/// `GET /api/establishment`
+pub async fn establishment() -> Result<EstablishmentRef, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/establishment")).await
+}
+
+/// `POST /api/establishment`
+pub async fn create_establishment(
+    input: &EstablishmentInput,
+) -> Result<EstablishmentRef, FetchError> {
+    signed_in_json(Call::new(Method::POST, "/api/establishment").json(input)?).await
+}
+
+/// `GET /api/school-years`
+pub async fn school_years() -> Result<Vec<SchoolYear>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/school-years")).await
+}
+
+/// `POST /api/school-years`
+pub async fn create_school_year(input: &SchoolYearInput) -> Result<SchoolYear, FetchError> {
+    signed_in_json(Call::new(Method::POST, "/api/school-years").json(input)?).await
+}
+
+/// `GET /api/classes`: what the signed-in user may see.
+pub async fn classes() -> Result<Vec<ClassSummary>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/classes")).await
+}
+
+/// `POST /api/classes`
+pub async fn create_class(input: &ClassInput) -> Result<ClassSummary, FetchError> {
+    signed_in_json(Call::new(Method::POST, "/api/classes").json(input)?).await
+}
+
+/// `GET /api/classes/{id}`
+pub async fn class(id: i64) -> Result<ClassDetail, FetchError> {
+    signed_in_json(Call::new(Method::GET, format!("/api/classes/{id}"))).await
+}
+
+/// `PUT /api/classes/{id}/teachers`
+pub async fn assign_teachers(id: i64, teacher_ids: Vec<i64>) -> Result<ClassDetail, FetchError> {
+    let call = Call::new(Method::PUT, format!("/api/classes/{id}/teachers"))
+        .json(&TeacherAssignment { teacher_ids })?;
+    signed_in_json(call).await
+}
+
+// ---------- Accounts and invitations ----------
+
+/// `GET /api/accounts?role=…&q=…`
+pub async fn accounts(role: Option<Role>, q: &str) -> Result<Vec<Account>, FetchError> {
+    let mut params = Vec::new();
+    if let Some(role) = role {
+        params.push(format!("role={}", role.as_str()));
+    }
+    if !q.trim().is_empty() {
+        params.push(format!("q={}", encode(q.trim())));
+    }
+    let mut url = "/api/accounts".to_owned();
+    if !params.is_empty() {
+        url.push('?');
+        url.push_str(&params.join("&"));
+    }
+    signed_in_json(Call::new(Method::GET, url)).await
+}
+
+/// `POST /api/accounts`
+pub async fn create_account(input: &AccountInput) -> Result<Account, FetchError> {
+    signed_in_json(Call::new(Method::POST, "/api/accounts").json(input)?).await
+}
+
+/// `PATCH /api/accounts/{id}`
+pub async fn update_account(id: i64, update: &AccountUpdate) -> Result<Account, FetchError> {
+    signed_in_json(Call::new(Method::PATCH, format!("/api/accounts/{id}")).json(update)?).await
+}
+
+/// `POST /api/invitations`: fresh codes, saved as the xlsx sheet to print.
+pub async fn download_invitations(request: &InvitationRequest) -> Result<(), FetchError> {
+    let call = Call::new(Method::POST, "/api/invitations")
+        .json(request)?
+        .accept(XLSX);
+    let resp = success(send_signed_in(&call).await?).await?;
+    let name = resp
+        .headers()
+        .get("Content-Disposition")
+        .and_then(|d| attachment_name(&d))
+        .unwrap_or_else(|| "invitations.xlsx".to_owned());
+    let bytes = resp
+        .binary()
+        .await
+        .map_err(|e| FetchError::Decode(e.to_string()))?;
+    save_file(&bytes, XLSX, &name).map_err(|e| FetchError::Decode(format!("{e:?}")))
+}
+
+/// The file name of a `Content-Disposition: attachment; filename="…"` header.
+fn attachment_name(disposition: &str) -> Option<String> {
+    let (_, rest) = disposition.split_once("filename=")?;
+    let name = rest.split(';').next()?.trim().trim_matches('"');
+    let safe = !name.is_empty() && !name.contains(['/', '\\']);
+    safe.then(|| name.to_owned())
+}
+
+/// Hands bytes to the browser as a download (Blob → object URL → `<a download>` click).
+fn save_file(bytes: &[u8], media_type: &str, name: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(media_type);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.style().set_property("display", "none")?;
+    let body = document
+        .body()
+        .ok_or_else(|| JsValue::from_str("no body"))?;
+    body.append_child(&link)?;
+    link.click();
+    link.remove();
+    // Let the download start before releasing the object.
+    gloo_timers::callback::Timeout::new(30_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
+// ---------- Class-list import ----------
+
+fn import_url(step: &str, file_name: &str, school_year_id: Option<i64>) -> String {
+    let mut url = format!("/api/class-lists/{step}?file_name={}", encode(file_name));
+    if let Some(id) = school_year_id {
+        url.push_str(&format!("&school_year_id={id}"));
+    }
+    url
+}
+
+/// `POST /api/class-lists/preview` (`commit: false`) or `/commit`, the file as the body.
+pub async fn import_class_list(
+    file: &web_sys::File,
+    school_year_id: Option<i64>,
+    commit: bool,
+) -> Result<ImportReport, FetchError> {
+    let step = if commit { "commit" } else { "preview" };
+    let call = Call::new(Method::POST, import_url(step, &file.name(), school_year_id)).file(file);
+    signed_in_json(call).await
+}
+
+// ---------- Audit log ----------
+
+/// `GET /api/audit?limit=…&before=…`, newest first.
+pub async fn audit(limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>, FetchError> {
+    let mut url = format!("/api/audit?limit={limit}");
+    if let Some(id) = before {
+        url.push_str(&format!("&before={id}"));
+    }
+    signed_in_json(Call::new(Method::GET, url)).await
+}
+
 #[cfg(test)]
 mod tests {
-    use super::encode;
+    use super::{attachment_name, encode};
+
+    #[test]
+    fn reads_attachment_names() {
+        assert_eq!(
+            attachment_name("attachment; filename=\"invitations-T AGOrA A.xlsx\"").as_deref(),
+            Some("invitations-T AGOrA A.xlsx")
+        );
+        assert_eq!(
+            attachment_name("attachment; filename=a.xlsx; x=1").as_deref(),
+            Some("a.xlsx")
+        );
+        assert_eq!(attachment_name("attachment; filename=\"../x\""), None);
+        assert_eq!(attachment_name("attachment"), None);
+    }
 
     #[test]
     fn encodes_path_segments() {

@@ -1,4 +1,5 @@
-//! Passerelle single-page app: browse and search official training referentials.
+//! Passerelle single-page app: browse and search official training referentials; sign in,
+//! and the screens of each role (administration, teachers, students).
 //!
 //! UI text is French; code and comments are English.
 
@@ -6,6 +7,7 @@ mod api;
 mod components;
 mod pages;
 mod route;
+mod session;
 mod state;
 mod text;
 
@@ -14,6 +16,7 @@ use yew_router::prelude::*;
 
 use components::Header;
 use route::{switch, Route};
+use session::SessionProvider;
 use state::{AppContext, AppState};
 
 /// Scrolls back to the top when the page (path) changes, as a full page load would.
@@ -37,6 +40,7 @@ fn App() -> Html {
     }
     html! {
         <ContextProvider<AppContext> context={state}>
+          <SessionProvider>
             <BrowserRouter>
                 <a class="skip-link" href="#main">{ "Aller au contenu" }</a>
                 <ScrollToTop />
@@ -48,6 +52,7 @@ fn App() -> Html {
                     <p>{ "Passerelle · référentiels officiels, texte vérifiable ligne à ligne" }</p>
                 </footer>
             </BrowserRouter>
+          </SessionProvider>
         </ContextProvider<AppContext>>
     }
 }

@@ -1,10 +1,18 @@
 //! Client routes of the SPA.
 
+use passerelle_api::Role;
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::pages::{HomePage, ItemPage, NotFoundPage, ReferentialPage, SearchPage};
+use crate::components::Gate;
+use crate::pages::admin::{
+    AdminAccountsPage, AdminClassesPage, AdminEstablishmentPage, AdminImportPage, AdminJournalPage,
+};
+use crate::pages::{
+    AccountPage, ActivatePage, ClassPage, HomePage, ItemPage, MyClassPage, MyClassesPage,
+    NotFoundPage, ReferentialPage, SearchPage, SignInPage,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
@@ -16,6 +24,28 @@ pub enum Route {
     Item { id: String, code: String },
     #[at("/recherche")]
     Search,
+    #[at("/connexion")]
+    SignIn,
+    #[at("/activer")]
+    Activate,
+    #[at("/compte")]
+    Account,
+    #[at("/admin/etablissement")]
+    AdminEstablishment,
+    #[at("/admin/classes")]
+    AdminClasses,
+    #[at("/admin/comptes")]
+    AdminAccounts,
+    #[at("/admin/import")]
+    AdminImport,
+    #[at("/admin/journal")]
+    AdminJournal,
+    #[at("/classes")]
+    MyClasses,
+    #[at("/classes/:id")]
+    Class { id: i64 },
+    #[at("/ma-classe")]
+    MyClass,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -30,7 +60,33 @@ pub struct SearchParams {
     pub referential: Option<String>,
 }
 
+/// Query string of `/connexion`: the page to go back to once signed in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+}
+
+impl SignInParams {
+    /// The page asked for, when it is one of ours (never another site).
+    pub fn target(&self) -> Option<Route> {
+        let path = self.suite.as_deref()?;
+        if !path.starts_with('/') || path.starts_with("//") {
+            return None;
+        }
+        Route::recognize(path)
+            .filter(|r| !matches!(r, Route::SignIn | Route::Activate | Route::NotFound))
+    }
+}
+
+/// A page for signed-in people, optionally of one role; `establishment`: the page needs
+/// the admin's establishment to exist.
+fn gated(role: Option<Role>, establishment: bool, page: Html) -> Html {
+    html! { <Gate {role} {establishment}>{ page }</Gate> }
+}
+
 pub fn switch(route: Route) -> Html {
+    let admin = Some(Role::Admin);
     match route {
         Route::Home => html! { <HomePage /> },
         Route::Referential { id } => {
@@ -39,6 +95,38 @@ pub fn switch(route: Route) -> Html {
         }
         Route::Item { id, code } => html! { <ItemPage {id} {code} /> },
         Route::Search => html! { <SearchPage /> },
+        Route::SignIn => html! { <SignInPage /> },
+        Route::Activate => html! { <ActivatePage /> },
+        Route::Account => gated(None, false, html! { <AccountPage /> }),
+        Route::AdminEstablishment => gated(admin, false, html! { <AdminEstablishmentPage /> }),
+        Route::AdminClasses => gated(admin, true, html! { <AdminClassesPage /> }),
+        Route::AdminAccounts => gated(admin, true, html! { <AdminAccountsPage /> }),
+        Route::AdminImport => gated(admin, true, html! { <AdminImportPage /> }),
+        Route::AdminJournal => gated(admin, true, html! { <AdminJournalPage /> }),
+        Route::MyClasses => gated(Some(Role::Teacher), false, html! { <MyClassesPage /> }),
+        Route::Class { id } => gated(None, false, html! { <ClassPage key={id} {id} /> }),
+        Route::MyClass => gated(Some(Role::Student), false, html! { <MyClassPage /> }),
         Route::NotFound => html! { <NotFoundPage /> },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Route, SignInParams};
+
+    fn target(suite: &str) -> Option<Route> {
+        SignInParams {
+            suite: Some(suite.to_owned()),
+        }
+        .target()
+    }
+
+    #[test]
+    fn returns_only_to_our_own_pages() {
+        assert_eq!(target("/admin/comptes"), Some(Route::AdminAccounts));
+        assert_eq!(target("/classes/12"), Some(Route::Class { id: 12 }));
+        assert_eq!(target("//evil.example/x"), None);
+        assert_eq!(target("https://evil.example/"), None);
+        assert_eq!(target("/connexion"), None);
     }
 }

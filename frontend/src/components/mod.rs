@@ -1,11 +1,20 @@
+mod form;
+mod gate;
 mod header;
 mod hit;
+mod invitations;
 mod kind_badge;
 mod search_box;
 mod status;
 
+pub use form::{
+    action_badge, action_name, date_fr, form_error, local_time_fr, refusal, role_badges, setter,
+    status_badge, success, TextField,
+};
+pub use gate::Gate;
 pub use header::Header;
 pub use hit::{group_hits, HitBody};
+pub use invitations::InvitationButton;
 pub use kind_badge::KindBadge;
 pub use search_box::SearchBox;
 pub use status::{ErrorMessage, Loading};

@@ -1,14 +1,21 @@
+mod account;
+pub mod admin;
+mod classes;
 mod home;
 mod item;
 mod not_found;
 mod referential;
 mod search;
+mod sign_in;
 
+pub use account::AccountPage;
+pub use classes::{ClassPage, MyClassPage, MyClassesPage};
 pub use home::HomePage;
 pub use item::ItemPage;
 pub use not_found::NotFoundPage;
 pub use referential::ReferentialPage;
 pub use search::SearchPage;
+pub use sign_in::{ActivatePage, SignInPage};
 
 use passerelle_api::AttrValue;
 use yew::prelude::*;
