@@ -1,20 +1,14 @@
 //! The SPA in real headless Chromium against the real server (SQLite): open the list of
 //! referentials, open BTS GPME, expand a bloc, search "TVA" and check the hits shown.
 
-use passerelle_tests::webdriver::Browser;
-use passerelle_tests::{referentials_dir, repo_root, Engine, TestDatabase, TestServer};
+use passerelle_tests::webdriver::{built_spa, Browser};
+use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
 
 #[test]
 fn a_teacher_browses_a_referential_and_searches() {
-    let spa = repo_root().join("frontend/dist");
-    if !spa.join("index.html").is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI: the SPA must be built first (scripts/build-spa)"
-        );
-        println!("SKIPPED: SPA not built (run scripts/build-spa)");
+    let Some(spa) = built_spa() else {
         return;
-    }
+    };
     let Some(browser) = Browser::start() else {
         return;
     };

@@ -1,13 +1,28 @@
 //! A minimal W3C WebDriver client over chromedriver (Debian's chromium-driver), enough to
 //! drive the SPA in real headless Chromium: navigate, find, click, type, read.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// The built SPA (`frontend/dist`), or None when it is not built outside CI (in CI, not
+/// built means failing).
+pub fn built_spa() -> Option<PathBuf> {
+    let spa = crate::repo_root().join("frontend/dist");
+    if spa.join("index.html").is_file() {
+        return Some(spa);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI: the SPA must be built first (scripts/build-spa)"
+    );
+    println!("SKIPPED: SPA not built (run scripts/build-spa)");
+    None
+}
 
 pub struct Browser {
     driver: Child,
@@ -158,6 +173,23 @@ impl Browser {
         }
     }
 
+    /// The page's current address.
+    pub fn current_url(&self) -> String {
+        self.call("GET", &self.session_path("/url"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Runs a synchronous script in the page and returns its result.
+    pub fn execute(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            &self.session_path("/execute/sync"),
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
     pub fn screenshot_png(&self) -> Vec<u8> {
         let b64 = self.call("GET", &self.session_path("/screenshot"), None);
         decode_base64(b64.as_str().unwrap_or_default())
@@ -179,12 +211,31 @@ impl Element<'_> {
             .call("POST", &self.path("/value"), Some(json!({ "text": text })));
     }
 
+    /// Empties an input (then `type_text` types into an empty field).
+    pub fn clear(&self) {
+        self.browser.call("POST", &self.path("/clear"), None);
+    }
+
+    /// Picks a file in an `<input type=file>`: chromedriver takes its absolute path as keys.
+    pub fn choose_file(&self, path: &Path) {
+        assert!(path.is_absolute(), "{} must be absolute", path.display());
+        self.type_text(&path.to_string_lossy());
+    }
+
     pub fn text(&self) -> String {
         self.browser
             .call("GET", &self.path("/text"), None)
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// A DOM property as a string (`value` of an input: what it holds now).
+    pub fn property(&self, name: &str) -> Option<String> {
+        self.browser
+            .call("GET", &self.path(&format!("/property/{name}")), None)
+            .as_str()
+            .map(str::to_owned)
     }
 
     pub fn attribute(&self, name: &str) -> Option<String> {
