@@ -347,3 +347,24 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+impl TestServer {
+    /// POST of raw bytes (a file upload) with a bearer token: (status, JSON body or Null).
+    pub fn upload(&self, path: &str, bearer: &str, bytes: &[u8]) -> (u16, serde_json::Value) {
+        let result = ureq::post(&self.url(path))
+            .set("Authorization", &format!("Bearer {bearer}"))
+            .set("Content-Type", "application/octet-stream")
+            .send_bytes(bytes);
+        let (status, text) = match result {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("POST {path}: {e}"),
+        };
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+pub mod school;

@@ -740,9 +740,24 @@ fn csv_grid(text: &str) -> Result<Grid, ImportError> {
     let mut reader = csv_reader(text, delimiter);
     let mut builder = GridBuilder::default();
     let mut budget = Budget::default();
-    for (index, record) in reader.records().enumerate() {
+    // Rows are numbered by line, not by record: blank lines count, as in a spreadsheet
+    // application, so "ligne 7" is the row the user sees. The csv crate's positions point
+    // before the blank lines it skips, hence the line breaks skipped here.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line) = (0usize, 0usize);
+    for record in reader.records() {
         let record = record.map_err(ImportError::unreadable)?;
-        let row = u32::try_from(index).unwrap_or(u32::MAX);
+        let mut start = record.position().map_or(counted_to, |p| p.byte() as usize);
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        let start = start.max(counted_to).min(bytes.len());
+        line += bytes[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted_to = start;
+        let row = u32::try_from(line).unwrap_or(u32::MAX);
         for (col, field) in record.iter().enumerate() {
             let col = u32::try_from(col).unwrap_or(u32::MAX);
             builder.put((row, col), Val::text(field), &mut budget)?;
@@ -1896,6 +1911,18 @@ Garnier;Zoé;2009-06-06;zoe@example.fr;2nde B;98765432AB1
         assert!(parsed.errors[1].message.contains("déjà présent ligne 2"));
         assert!(parsed.errors[4].message.contains("déjà présente ligne 2"));
         assert!(parsed.errors[5].message.contains("dans le futur"));
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_by_line_blank_lines_included() {
+        let text =
+            "Liste\r\n\r\nNom;Prénom;Email;Classe\r\nDurand;Léa;lea@example.fr;1re B\r\n\r\n\
+                    Petit;Zoé;pas-une-adresse;1re B\r\n";
+        let parsed = parse_class_list(text.as_bytes(), "liste.csv", today()).unwrap();
+        assert_eq!(parsed.header_row, 3);
+        assert_eq!(parsed.rows[0].row, 4);
+        assert_eq!(parsed.errors[0].row, 6);
+        assert!(parsed.errors[0].message.starts_with("ligne 6,"));
     }
 
     #[test]

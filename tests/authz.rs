@@ -1,0 +1,484 @@
+//! The authorization matrix, on SQLite and PostgreSQL: every operation of the OpenAPI
+//! document × anonymous, student, other student, teacher, other teacher, admin, other
+//! establishment's admin. Requests aim at establishment A's objects (class of the student
+//! and the teacher, the student's account…); a 2xx to a principal outside the operation's
+//! expectation fails, and so does an operation of the document without an expectation.
+//! Lists are also checked for content: what comes back belongs to the principal.
+
+use std::collections::BTreeSet;
+
+use passerelle_tests::school::{sign_in, School, PASSWORD};
+use passerelle_tests::{on_both_engines, referentials_dir, TestDatabase, TestServer};
+use serde_json::{json, Value};
+
+on_both_engines!(no_principal_gets_what_is_not_theirs);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Anonymous,
+    Student,
+    OtherStudent,
+    Teacher,
+    OtherTeacher,
+    Admin,
+    OtherAdmin,
+}
+
+use Who::*;
+
+const EVERYONE: &[Who] = &[
+    Anonymous,
+    Student,
+    OtherStudent,
+    Teacher,
+    OtherTeacher,
+    Admin,
+    OtherAdmin,
+];
+const SIGNED_IN: &[Who] = &[
+    Student,
+    OtherStudent,
+    Teacher,
+    OtherTeacher,
+    Admin,
+    OtherAdmin,
+];
+const ADMINS: &[Who] = &[Admin, OtherAdmin];
+
+/// One operation's request (per principal, so bodies can differ) and who may get a 2xx.
+struct Expectation {
+    method: &'static str,
+    template: &'static str,
+    allowed: &'static [Who],
+    request: Box<dyn Fn(Who) -> Request>,
+}
+
+struct Request {
+    path: String,
+    body: Option<Body>,
+}
+
+enum Body {
+    Json(Value),
+    File(Vec<u8>),
+}
+
+fn get(path: impl Into<String>) -> Request {
+    Request {
+        path: path.into(),
+        body: None,
+    }
+}
+
+fn with_json(path: impl Into<String>, body: Value) -> Request {
+    Request {
+        path: path.into(),
+        body: Some(Body::Json(body)),
+    }
+}
+
+fn label(who: Who) -> String {
+    format!("{who:?}").to_lowercase()
+}
+
+fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    // Establishment A: two classes, a teacher and a student in each, one student invited
+    // but not yet signed in.
+    let a = School::open(&server, db, "0750001A", "direction@lycee-a.fr");
+    let class = a.class("T AGOrA A", "bacpro-agora");
+    let other_class = a.class("T AGOrA B", "bacpro-agora");
+    let teacher = a.account("prof@lycee-a.fr", "Paul", "Prof", "teacher");
+    let other_teacher = a.account("autre.prof@lycee-a.fr", "Anne", "Autre", "teacher");
+    a.assign_teachers(class, &[teacher]);
+    a.assign_teachers(other_class, &[other_teacher]);
+    let class_list = "nom;prénom;date de naissance;email;classe;INE\n\
+                      Dupont;Léa;12/03/2009;lea@eleve-a.fr;T AGOrA A;1234567890A\n\
+                      Durand;Tom;01/02/2009;tom@eleve-a.fr;T AGOrA B;1234567891B\n\
+                      Petit;Zoé;05/05/2009;zoe@eleve-a.fr;T AGOrA A;1234567892C\n";
+    let report = a.import_csv(class_list);
+    let id_of_row = |i: usize| report["rows"][i]["user_id"].as_i64().unwrap_or_default();
+    let (student, other_student, invited) = (id_of_row(0), id_of_row(1), id_of_row(2));
+    // Establishment B, with its own admin.
+    let b = School::open(&server, db, "0750002B", "direction@lycee-b.fr");
+    b.class("BTS GPME 1", "bts-gpme");
+
+    let token = |who: Who| -> Option<String> {
+        match who {
+            Anonymous => None,
+            Student => Some(a.activate(student, "lea@eleve-a.fr")),
+            OtherStudent => Some(a.activate(other_student, "tom@eleve-a.fr")),
+            Teacher => Some(a.activate(teacher, "prof@lycee-a.fr")),
+            OtherTeacher => Some(a.activate(other_teacher, "autre.prof@lycee-a.fr")),
+            Admin => Some(a.admin.clone()),
+            OtherAdmin => Some(b.admin.clone()),
+        }
+    };
+    let tokens: Vec<(Who, Option<String>)> = EVERYONE.iter().map(|&w| (w, token(w))).collect();
+    let email_of = |who: Who| match who {
+        Student => "lea@eleve-a.fr",
+        OtherStudent => "tom@eleve-a.fr",
+        Teacher => "prof@lycee-a.fr",
+        OtherTeacher => "autre.prof@lycee-a.fr",
+        Admin => "direction@lycee-a.fr",
+        OtherAdmin | Anonymous => "direction@lycee-b.fr",
+    };
+
+    let year = a.year_id;
+    let csv = class_list.as_bytes().to_vec();
+    let expectations: Vec<Expectation> = vec![
+        Expectation {
+            method: "GET",
+            template: "/api/health",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/health")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/openapi.json",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/openapi.json")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/referentials",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/referentials")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/referentials/{id}",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/referentials/crcn")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/referentials/{id}/items/{code}",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/referentials/bts-gpme/items/T.1.2.4")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/search",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/search?q=tva")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/auth/login",
+            allowed: &[],
+            request: Box::new(|_| {
+                with_json(
+                    "/api/auth/login",
+                    json!({ "email": "personne@lycee-a.fr", "password": "pas le bon" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/auth/refresh",
+            allowed: &[],
+            request: Box::new(|_| {
+                with_json(
+                    "/api/auth/refresh",
+                    json!({ "refresh_token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/auth/activate",
+            allowed: &[],
+            request: Box::new(move |who| {
+                with_json(
+                    "/api/auth/activate",
+                    json!({ "email": email_of(who), "code": "AAAA-BBBB-CCCC", "password": PASSWORD }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/auth/password",
+            allowed: &[],
+            request: Box::new(|_| {
+                with_json(
+                    "/api/auth/password",
+                    json!({ "current_password": PASSWORD, "new_password": "court" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/me",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/me")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/establishment",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/establishment")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/establishment",
+            allowed: &[],
+            request: Box::new(|who| {
+                with_json(
+                    "/api/establishment",
+                    json!({ "name": label(who), "uai": "0750099Z", "academie": "Paris" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/school-years",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/school-years")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/school-years",
+            allowed: ADMINS,
+            request: Box::new(|who| {
+                with_json(
+                    "/api/school-years",
+                    json!({ "label": format!("2027-2028 {}", label(who)), "starts_on": "2027-09-01", "ends_on": "2028-07-04" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/classes",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/classes")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/classes",
+            allowed: &[Admin],
+            request: Box::new(move |who| {
+                with_json(
+                    "/api/classes",
+                    json!({ "name": format!("1 AGOrA {}", label(who)), "school_year_id": year, "referential_id": "bacpro-agora" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/classes/{id}",
+            allowed: &[Student, Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/classes/{class}"))),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/classes/{id}/teachers",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/classes/{class}/teachers"),
+                    json!({ "teacher_ids": [teacher] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/accounts",
+            allowed: ADMINS,
+            request: Box::new(|_| get("/api/accounts")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/accounts",
+            allowed: ADMINS,
+            request: Box::new(|who| {
+                with_json(
+                    "/api/accounts",
+                    json!({ "email": format!("jury.{}@exemple.fr", label(who)), "first_name": "Jo", "last_name": "Jury", "roles": ["jury"] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "PATCH",
+            template: "/api/accounts/{id}",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/accounts/{student}"),
+                    json!({ "first_name": "Léa" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/invitations",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json("/api/invitations", json!({ "user_ids": [invited] }))
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/class-lists/preview",
+            allowed: ADMINS,
+            request: Box::new({
+                let csv = csv.clone();
+                move |_| Request {
+                    path: "/api/class-lists/preview?file_name=liste.csv".into(),
+                    body: Some(Body::File(csv.clone())),
+                }
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/class-lists/commit",
+            allowed: &[Admin],
+            request: Box::new(move |_| Request {
+                path: "/api/class-lists/commit?file_name=liste.csv".into(),
+                body: Some(Body::File(csv.clone())),
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/audit",
+            allowed: ADMINS,
+            request: Box::new(|_| get("/api/audit")),
+        },
+        // Last: it ends the session it is called with (a fresh one, see below).
+        Expectation {
+            method: "POST",
+            template: "/api/auth/logout",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/auth/logout")),
+        },
+    ];
+
+    // Every documented operation has an expectation, and nothing else does.
+    let (_, doc) = server.get("/api/openapi.json");
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(method, _)| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = expectations
+        .iter()
+        .map(|e| (e.method.to_owned(), e.template.to_owned()))
+        .collect();
+    assert_eq!(documented, expected, "an operation has no expectation");
+
+    let mut unexpected = Vec::new();
+    let mut refused = Vec::new();
+    for e in &expectations {
+        for (who, token) in &tokens {
+            let request = (e.request)(*who);
+            // Logout ends the session: use a fresh one so later checks keep theirs.
+            let token = match (e.template, token) {
+                ("/api/auth/logout", Some(_)) => Some(sign_in(&server, email_of(*who))),
+                _ => token.clone(),
+            };
+            let (status, body) = send(&server, e.method, &request, token.as_deref());
+            let ok = (200..300).contains(&status);
+            if ok && !e.allowed.contains(who) {
+                unexpected.push(format!(
+                    "{who:?} {} {} → {status} {body}",
+                    e.method, request.path
+                ));
+            }
+            if !ok && e.allowed.contains(who) {
+                refused.push(format!(
+                    "{who:?} {} {} → {status} {body}",
+                    e.method, request.path
+                ));
+            }
+            if ok && e.method == "GET" {
+                check_content(
+                    e.template,
+                    *who,
+                    &body,
+                    &Ids {
+                        class,
+                        student,
+                        other_student,
+                    },
+                );
+            }
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "unexpected 2xx:\n{}",
+        unexpected.join("\n")
+    );
+    assert!(
+        refused.is_empty(),
+        "allowed but refused:\n{}",
+        refused.join("\n")
+    );
+}
+
+struct Ids {
+    class: i64,
+    student: i64,
+    other_student: i64,
+}
+
+/// What an allowed GET answers must be the principal's own.
+fn check_content(template: &str, who: Who, body: &Value, ids: &Ids) {
+    let list = body.as_array().cloned().unwrap_or_default();
+    let has_id = |id: i64| list.iter().any(|x| x["id"].as_i64() == Some(id));
+    match template {
+        "/api/classes" => {
+            let sees_class = has_id(ids.class);
+            let should = matches!(who, Student | Teacher | Admin);
+            assert_eq!(sees_class, should, "{who:?} GET /api/classes: {body}");
+        }
+        "/api/classes/{id}" => {
+            let students: Vec<i64> = body["students"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["id"].as_i64())
+                .collect();
+            if who == Student {
+                // A student sees themself, not their classmates.
+                assert_eq!(students, vec![ids.student], "{body}");
+            }
+            assert!(!students.contains(&ids.other_student), "{body}");
+        }
+        "/api/accounts" => {
+            assert_eq!(has_id(ids.student), who == Admin, "{who:?}: {body}");
+        }
+        "/api/audit" if who == OtherAdmin => {
+            let text = body.to_string();
+            assert!(
+                !text.contains("lycee-a.fr") && !text.contains("eleve-a.fr"),
+                "{body}"
+            );
+        }
+        _ => {}
+    }
+}
+
+fn send(server: &TestServer, method: &str, request: &Request, token: Option<&str>) -> (u16, Value) {
+    match &request.body {
+        Some(Body::File(bytes)) => match token {
+            Some(token) => server.upload(&request.path, token, bytes),
+            None => {
+                let result = ureq::post(&server.url(&request.path)).send_bytes(bytes);
+                match result {
+                    Ok(r) => (r.status(), Value::Null),
+                    Err(ureq::Error::Status(code, _)) => (code, Value::Null),
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        },
+        Some(Body::Json(value)) => server.call(method, &request.path, token, Some(value.clone())),
+        None => server.call(method, &request.path, token, None),
+    }
+}
