@@ -3,6 +3,7 @@
 //! once; no user enumeration; throttling; the server refuses a missing or weak secret.
 
 use passerelle_api::{Me, Role, TokenResponse};
+use passerelle_tests::school::{create_admin_cli, PASSWORD};
 use passerelle_tests::{
     on_both_engines, referentials_dir, run_cli_with, serve_exits_with_success, TestDatabase,
     TestServer, TEST_JWT_SECRET,
@@ -10,7 +11,6 @@ use passerelle_tests::{
 use serde_json::{json, Value};
 
 const EMAIL: &str = "Direction@Lycee-Exemple.fr";
-const PASSWORD: &str = "correct horse battery staple";
 
 on_both_engines!(
     the_cli_admin_signs_in_refreshes_and_signs_out,
@@ -22,29 +22,6 @@ on_both_engines!(
     the_cli_refuses_weak_passwords_and_duplicates,
     the_server_refuses_a_missing_or_weak_secret,
 );
-
-fn create_admin(db: &TestDatabase) {
-    let out = run_cli_with(
-        db,
-        &referentials_dir(),
-        &[
-            "admin",
-            "create",
-            "--email",
-            EMAIL,
-            "--first-name",
-            "Claire",
-            "--last-name",
-            "Martin",
-        ],
-        &[("PASSERELLE_ADMIN_PASSWORD", PASSWORD)],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn login(server: &TestServer, email: &str, password: &str) -> (u16, Value) {
     server.call(
@@ -75,7 +52,7 @@ fn refresh(server: &TestServer, refresh_token: &str) -> (u16, Value) {
 }
 
 fn the_cli_admin_signs_in_refreshes_and_signs_out(db: &TestDatabase) {
-    create_admin(db);
+    create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
     let tokens = signed_in(&server);
     assert_eq!(tokens.token_type, "Bearer");
@@ -114,7 +91,7 @@ fn the_cli_admin_signs_in_refreshes_and_signs_out(db: &TestDatabase) {
 }
 
 fn a_replayed_refresh_token_ends_the_session(db: &TestDatabase) {
-    create_admin(db);
+    create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
     let first = signed_in(&server);
     let (status, body) = refresh(&server, &first.refresh_token);
@@ -134,7 +111,7 @@ fn a_replayed_refresh_token_ends_the_session(db: &TestDatabase) {
 }
 
 fn a_password_change_ends_every_session(db: &TestDatabase) {
-    create_admin(db);
+    create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
     let laptop = signed_in(&server);
     let phone = signed_in(&server);
@@ -180,7 +157,7 @@ fn a_password_change_ends_every_session(db: &TestDatabase) {
 }
 
 fn unknown_email_and_wrong_password_look_the_same(db: &TestDatabase) {
-    create_admin(db);
+    create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
     let started = std::time::Instant::now();
     let wrong = login(&server, EMAIL, "mauvais mot de passe");
@@ -204,7 +181,7 @@ fn unknown_email_and_wrong_password_look_the_same(db: &TestDatabase) {
 }
 
 fn repeated_failures_are_throttled(db: &TestDatabase) {
-    create_admin(db);
+    create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
     for email in [EMAIL, "inconnu@lycee-exemple.fr"] {
         for _ in 0..5 {
@@ -228,7 +205,7 @@ fn repeated_failures_are_throttled(db: &TestDatabase) {
 }
 
 fn forged_or_missing_tokens_are_refused(db: &TestDatabase) {
-    create_admin(db);
+    create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
     let good = signed_in(&server);
     let (status, body) = server.call("GET", "/api/me", None, None);
@@ -282,7 +259,7 @@ fn the_cli_refuses_weak_passwords_and_duplicates(db: &TestDatabase) {
     );
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("au moins 12 caractères"));
-    create_admin(db);
+    create_admin_cli(db, EMAIL);
     let again = run_cli_with(
         db,
         &referentials_dir(),

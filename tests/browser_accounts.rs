@@ -7,12 +7,12 @@
 
 use std::io::Write;
 
+use passerelle_tests::school::{create_admin_cli, PASSWORD};
 use passerelle_tests::webdriver::{built_spa, Browser, Element};
-use passerelle_tests::{referentials_dir, run_cli_with, Engine, TestDatabase, TestServer};
+use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
 use serde_json::{json, Value};
 
 const ADMIN_EMAIL: &str = "direction@lycee-exemple.fr";
-const ADMIN_PASSWORD: &str = "correct horse battery staple";
 const STUDENT_EMAIL: &str = "lea.martin@eleves.lycee-exemple.fr";
 const STUDENT_PASSWORD: &str = "une phrase de passe solide";
 const CLASS: &str = "T AGOrA A";
@@ -24,29 +24,6 @@ MARTIN;Léa;14/03/2008;1234567890A;T AGOrA A;lea.martin@eleves.lycee-exemple.fr
 DURAND;Hugo;02/11/2007;123456789BC;T AGOrA A;hugo.durand@eleves.lycee-exemple.fr
 N'GUYEN;Maëlle;30/06/2008;0987654321Z;T AGOrA A;maelle.nguyen@eleves.lycee-exemple.fr
 ";
-
-fn create_admin(db: &TestDatabase) {
-    let out = run_cli_with(
-        db,
-        &referentials_dir(),
-        &[
-            "admin",
-            "create",
-            "--email",
-            ADMIN_EMAIL,
-            "--first-name",
-            "Claire",
-            "--last-name",
-            "Martin",
-        ],
-        &[("PASSERELLE_ADMIN_PASSWORD", ADMIN_PASSWORD)],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A JSON request over HTTP with optional bearer token: (status, JSON body or Null).
 fn http(
@@ -111,7 +88,7 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
         return;
     };
     let db = TestDatabase::create(Engine::Sqlite).unwrap_or_else(|| panic!("sqlite"));
-    create_admin(&db);
+    create_admin_cli(&db, ADMIN_EMAIL);
     let server = TestServer::start(&db, &referentials_dir(), Some(&spa));
 
     // A page for admins, signed out: to the sign-in page, and back there afterwards.
@@ -131,7 +108,7 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
     one(&browser, "#signin-submit").click();
     wait_text(&browser, "#signin-error", "incorrect");
 
-    fill(&browser, "#signin-password", ADMIN_PASSWORD);
+    fill(&browser, "#signin-password", PASSWORD);
     one(&browser, "#signin-submit").click();
     wait_text(&browser, "#account-name", "Claire Martin");
     // Back to the page asked for; the admin's menu is shown.
@@ -231,7 +208,7 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
         "POST",
         "/api/auth/login",
         None,
-        json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        json!({"email": ADMIN_EMAIL, "password": PASSWORD}),
     );
     assert_eq!(status, 200, "{tokens}");
     let admin = tokens["access_token"]
