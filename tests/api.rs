@@ -291,17 +291,7 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
     let (status, doc) = server.get("/api/openapi.json");
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
-    let documented: BTreeSet<(String, String)> = doc["paths"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .flat_map(|(path, ops)| {
-            ops.as_object()
-                .into_iter()
-                .flatten()
-                .map(move |(method, _)| (method.to_uppercase(), path.clone()))
-        })
-        .collect();
+    let documented: BTreeSet<(String, String)> = passerelle_tests::documented_operations(&doc);
     let credentials = json!({ "email": "admin@exemple.fr", "password": password });
     let session = || -> (String, String) {
         let (status, body) =

@@ -355,17 +355,7 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
 
     // Every documented operation has an expectation, and nothing else does.
     let (_, doc) = server.get("/api/openapi.json");
-    let documented: BTreeSet<(String, String)> = doc["paths"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .flat_map(|(path, ops)| {
-            ops.as_object()
-                .into_iter()
-                .flatten()
-                .map(move |(method, _)| (method.to_uppercase(), path.clone()))
-        })
-        .collect();
+    let documented: BTreeSet<(String, String)> = passerelle_tests::documented_operations(&doc);
     let expected: BTreeSet<(String, String)> = expectations
         .iter()
         .map(|e| (e.method.to_owned(), e.template.to_owned()))

@@ -368,3 +368,20 @@ impl TestServer {
 }
 
 pub mod school;
+
+/// The (METHOD, path template) pairs of an OpenAPI document.
+pub fn documented_operations(
+    doc: &serde_json::Value,
+) -> std::collections::BTreeSet<(String, String)> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(method, _)| (method.to_uppercase(), path.clone()))
+        })
+        .collect()
+}

@@ -129,10 +129,7 @@ async fn login(
         return Err(invalid_credentials());
     }
     let now = now_utc();
-    let keys = vec![
-        throttle::account_key(&email),
-        throttle::ip_key(&client_ip(&req)),
-    ];
+    let keys = attempt_keys(&req, &email);
 
     // 1. Throttle and look the account up (database, no hashing).
     let (locked, credentials) = {
@@ -146,11 +143,7 @@ async fn login(
         .await?
     };
     if let Some(until) = locked {
-        return Err(AppError::TooManyRequests {
-            code: "too_many_attempts",
-            message: "Trop de tentatives de connexion : réessayez dans quelques minutes".to_owned(),
-            retry_after_secs: (until - now).num_seconds(),
-        });
+        return Err(too_many_attempts(until, now));
     }
 
     // 2. Hash (bounded, no connection held). Unknown accounts cost the same time.
@@ -168,41 +161,104 @@ async fn login(
 
     // 3. Record the outcome.
     let Some(account) = account else {
-        with_db(&state, move |conn| {
-            throttle::record_failure(conn, &keys[0], throttle::ACCOUNT_LIMIT, now)?;
-            throttle::record_failure(conn, &keys[1], throttle::IP_LIMIT, now)?;
-            let object = format!("email:{email}");
-            audit::record(
-                conn,
-                now,
-                Entry {
-                    actor_id: None,
-                    establishment_id: known_establishment,
-                    action: "login.failed",
-                    object: &object,
-                    detail: "",
-                },
-            )
-        })
+        record_failure(
+            &state,
+            keys,
+            &email,
+            known_establishment,
+            "login.failed",
+            now,
+        )
         .await?;
         return Err(invalid_credentials());
     };
+    signed_in(
+        &state,
+        keys,
+        account.id,
+        account.establishment_id,
+        "login.succeeded",
+        now,
+        |_| Ok(()),
+    )
+    .await
+}
+
+/// The throttle keys of a sign-in or activation attempt: the account and the client IP.
+fn attempt_keys(req: &HttpRequest, email: &str) -> Vec<String> {
+    vec![
+        throttle::account_key(email),
+        throttle::ip_key(&client_ip(req)),
+    ]
+}
+
+fn too_many_attempts(until: NaiveDateTime, now: NaiveDateTime) -> AppError {
+    AppError::TooManyRequests {
+        code: "too_many_attempts",
+        message: "Trop de tentatives de connexion : réessayez dans quelques minutes".to_owned(),
+        retry_after_secs: (until - now).num_seconds(),
+    }
+}
+
+/// A failed attempt: counted against the account and the IP, and audited.
+async fn record_failure(
+    state: &web::Data<AppState>,
+    keys: Vec<String>,
+    email: &str,
+    establishment_id: Option<i64>,
+    action: &'static str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let object = format!("email:{email}");
+    with_db(state, move |conn| {
+        throttle::record_failure(conn, &keys[0], throttle::ACCOUNT_LIMIT, now)?;
+        throttle::record_failure(conn, &keys[1], throttle::IP_LIMIT, now)?;
+        audit::record(
+            conn,
+            now,
+            Entry {
+                actor_id: None,
+                establishment_id,
+                action,
+                object: &object,
+                detail: "",
+            },
+        )
+    })
+    .await
+}
+
+/// A successful attempt: runs `first` (in the same database call), clears the account's
+/// throttle, opens a session, audits `action` and answers the session's tokens.
+async fn signed_in<F>(
+    state: &web::Data<AppState>,
+    keys: Vec<String>,
+    user_id: i64,
+    establishment_id: Option<i64>,
+    action: &'static str,
+    now: NaiveDateTime,
+    first: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConnection) -> Result<(), AppError> + Send + 'static,
+{
     let session_id = new_session_id();
     let (refresh_token, refresh_hash) = token::new_refresh_token();
     let ttl = lifetime(state.tokens.refresh_ttl);
     {
         let session_id = session_id.clone();
-        with_db(&state, move |conn| {
+        with_db(state, move |conn| {
+            first(conn)?;
             throttle::clear(conn, &keys[0])?;
-            store::open_session(conn, &session_id, account.id, &refresh_hash, now, ttl)?;
-            let object = format!("user:{}", account.id);
+            store::open_session(conn, &session_id, user_id, &refresh_hash, now, ttl)?;
+            let object = format!("user:{user_id}");
             audit::record(
                 conn,
                 now,
                 Entry {
-                    actor_id: Some(account.id),
-                    establishment_id: account.establishment_id,
-                    action: "login.succeeded",
+                    actor_id: Some(user_id),
+                    establishment_id,
+                    action,
                     object: &object,
                     detail: "",
                 },
@@ -210,7 +266,7 @@ async fn login(
         })
         .await?;
     }
-    let tokens = tokens_for(&state, account.id, session_id, refresh_token).await?;
+    let tokens = tokens_for(state, user_id, session_id, refresh_token).await?;
     Ok(no_store(HttpResponse::Ok()).json(tokens))
 }
 
@@ -246,78 +302,43 @@ async fn activate(
         ));
     }
     let now = now_utc();
-    let keys = vec![
-        throttle::account_key(&email),
-        throttle::ip_key(&client_ip(&req)),
-    ];
+    let keys = attempt_keys(&req, &email);
     let (locked, user) = {
         let (email, keys) = (email.clone(), keys.clone());
         with_db(&state, move |conn| {
+            let user = crate::people::invitations::check(conn, &email, &code, now)?;
+            let establishment = match user {
+                Some(id) => store::establishment_of(conn, id)?,
+                None => None,
+            };
             Ok((
                 throttle::locked_until(conn, &keys, now)?,
-                crate::people::invitations::check(conn, &email, &code, now)?,
+                user.map(|id| (id, establishment)),
             ))
         })
         .await?
     };
     if let Some(until) = locked {
-        return Err(AppError::TooManyRequests {
-            code: "too_many_attempts",
-            message: "Trop de tentatives : réessayez dans quelques minutes".to_owned(),
-            retry_after_secs: (until - now).num_seconds(),
-        });
+        return Err(too_many_attempts(until, now));
     }
-    let Some(user_id) = user else {
-        with_db(&state, move |conn| {
-            throttle::record_failure(conn, &keys[0], throttle::ACCOUNT_LIMIT, now)?;
-            throttle::record_failure(conn, &keys[1], throttle::IP_LIMIT, now)?;
-            let object = format!("email:{email}");
-            audit::record(
-                conn,
-                now,
-                Entry {
-                    actor_id: None,
-                    establishment_id: None,
-                    action: "activation.failed",
-                    object: &object,
-                    detail: "",
-                },
-            )
-        })
-        .await?;
+    let Some((user_id, establishment_id)) = user else {
+        record_failure(&state, keys, &email, None, "activation.failed", now).await?;
         return Err(invalid_invitation());
     };
     let hash = {
         let state = state.clone();
         web::block(move || state.hasher.hash(&password)).await??
     };
-    let session_id = new_session_id();
-    let (refresh_token, refresh_hash) = token::new_refresh_token();
-    let ttl = lifetime(state.tokens.refresh_ttl);
-    {
-        let session_id = session_id.clone();
-        with_db(&state, move |conn| {
-            crate::people::invitations::redeem(conn, user_id, &hash)?;
-            throttle::clear(conn, &keys[0])?;
-            store::open_session(conn, &session_id, user_id, &refresh_hash, now, ttl)?;
-            let object = format!("user:{user_id}");
-            let establishment_id = store::establishment_of(conn, user_id)?;
-            audit::record(
-                conn,
-                now,
-                Entry {
-                    actor_id: Some(user_id),
-                    establishment_id,
-                    action: "account.activated",
-                    object: &object,
-                    detail: "",
-                },
-            )
-        })
-        .await?;
-    }
-    let tokens = tokens_for(&state, user_id, session_id, refresh_token).await?;
-    Ok(no_store(HttpResponse::Ok()).json(tokens))
+    signed_in(
+        &state,
+        keys,
+        user_id,
+        establishment_id,
+        "account.activated",
+        now,
+        move |conn| crate::people::invitations::redeem(conn, user_id, &hash),
+    )
+    .await
 }
 
 /// Token responses must not be cached by anything between us and the client.

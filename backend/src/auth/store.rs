@@ -308,22 +308,7 @@ pub fn me(conn: &mut DbConnection, principal: &Principal) -> Result<Me, AppError
         .select((users::id, users::email, users::first_name, users::last_name))
         .first(conn)?;
     let establishment = match principal.establishment_id {
-        Some(e) => establishments::table
-            .find(e)
-            .select((
-                establishments::id,
-                establishments::name,
-                establishments::uai,
-                establishments::academie,
-            ))
-            .first::<(i64, String, String, String)>(conn)
-            .optional()?
-            .map(|(id, name, uai, academie)| EstablishmentRef {
-                id,
-                name,
-                uai,
-                academie,
-            }),
+        Some(e) => establishment(conn, e)?,
         None => None,
     };
     Ok(Me {
@@ -334,4 +319,27 @@ pub fn me(conn: &mut DbConnection, principal: &Principal) -> Result<Me, AppError
         roles: principal.roles.clone(),
         establishment,
     })
+}
+
+/// An establishment as the API shows it.
+pub fn establishment(
+    conn: &mut DbConnection,
+    id: i64,
+) -> Result<Option<EstablishmentRef>, AppError> {
+    Ok(establishments::table
+        .find(id)
+        .select((
+            establishments::id,
+            establishments::name,
+            establishments::uai,
+            establishments::academie,
+        ))
+        .first::<(i64, String, String, String)>(conn)
+        .optional()?
+        .map(|(id, name, uai, academie)| EstablishmentRef {
+            id,
+            name,
+            uai,
+            academie,
+        }))
 }

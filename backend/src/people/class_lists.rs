@@ -27,12 +27,22 @@ use crate::error::AppError;
 use crate::fold::fold;
 use crate::people::admin_establishment;
 use crate::people::import::{parse_class_list, ImportError, ImportRow, MAX_IMPORT_BYTES};
-use crate::schema::{class_students, classes, school_years, user_roles, users};
+use crate::schema::{class_students, classes, user_roles, users};
 use crate::server::AppState;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/class-lists/preview", web::post().to(preview))
-        .route("/class-lists/commit", web::post().to(commit));
+    cfg.route(
+        "/class-lists/preview",
+        web::post().to(|req, state, principal, params, payload| {
+            handle(req, state, principal, params, payload, false)
+        }),
+    )
+    .route(
+        "/class-lists/commit",
+        web::post().to(|req, state, principal, params, payload| {
+            handle(req, state, principal, params, payload, true)
+        }),
+    );
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,25 +98,16 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     Ok(body)
 }
 
-async fn preview(
+/// `preview` and `commit` differ only by `write`.
+async fn handle(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     params: web::Query<ImportParams>,
     payload: web::Payload,
+    write: bool,
 ) -> Result<HttpResponse, AppError> {
-    let report = import(&req, state, principal, params.into_inner(), payload, false).await?;
-    Ok(HttpResponse::Ok().json(report))
-}
-
-async fn commit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    params: web::Query<ImportParams>,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let report = import(&req, state, principal, params.into_inner(), payload, true).await?;
+    let report = import(&req, state, principal, params.into_inner(), payload, write).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -232,25 +233,7 @@ fn school_year(
     id: Option<i64>,
     today: NaiveDate,
 ) -> Result<SchoolYear, AppError> {
-    let rows: Vec<(i64, String, NaiveDate, NaiveDate)> = school_years::table
-        .filter(school_years::establishment_id.eq(establishment))
-        .order(school_years::starts_on.desc())
-        .select((
-            school_years::id,
-            school_years::label,
-            school_years::starts_on,
-            school_years::ends_on,
-        ))
-        .load(conn)?;
-    let years: Vec<SchoolYear> = rows
-        .into_iter()
-        .map(|(id, label, starts_on, ends_on)| SchoolYear {
-            id,
-            label,
-            starts_on,
-            ends_on,
-        })
-        .collect();
+    let years = super::classes::years_of(conn, establishment)?;
     let chosen = match id {
         Some(id) => years.into_iter().find(|y| y.id == id).ok_or_else(|| {
             AppError::unprocessable(

@@ -50,26 +50,11 @@ async fn get_establishment(
         return Err(AppError::not_found("aucun établissement"));
     };
     let found = run(&state.pool, move |conn| {
-        Ok(establishments::table
-            .find(id)
-            .select((
-                establishments::id,
-                establishments::name,
-                establishments::uai,
-                establishments::academie,
-            ))
-            .first::<(i64, String, String, String)>(conn)
-            .optional()?)
+        crate::auth::store::establishment(conn, id)
     })
     .await?;
-    let (id, name, uai, academie) =
-        found.ok_or_else(|| AppError::not_found("aucun établissement"))?;
-    Ok(HttpResponse::Ok().json(EstablishmentRef {
-        id,
-        name,
-        uai,
-        academie,
-    }))
+    let found = found.ok_or_else(|| AppError::not_found("aucun établissement"))?;
+    Ok(HttpResponse::Ok().json(found))
 }
 
 async fn create_establishment(
@@ -150,7 +135,10 @@ async fn create_establishment(
     Ok(HttpResponse::Created().json(created))
 }
 
-fn years_of(conn: &mut DbConnection, establishment: i64) -> Result<Vec<SchoolYear>, AppError> {
+pub(crate) fn years_of(
+    conn: &mut DbConnection,
+    establishment: i64,
+) -> Result<Vec<SchoolYear>, AppError> {
     let rows: Vec<(i64, String, chrono::NaiveDate, chrono::NaiveDate)> = school_years::table
         .filter(school_years::establishment_id.eq(establishment))
         .order(school_years::starts_on.desc())
