@@ -1,4 +1,4 @@
-//! `passerelle`: the one binary (serve, load).
+//! `passerelle`: the one binary (serve, load, admin, demo, generate).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use passerelle::config::{
     DatabaseUrl, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_REFERENTIALS_DIR, DEFAULT_SPA_DIR,
 };
 use passerelle::error::AppError;
-use passerelle::{audit, auth, db, referentials, server};
+use passerelle::{audit, auth, db, demo, referentials, server};
 use passerelle_api::Role;
 
 #[derive(Parser)]
@@ -56,6 +56,17 @@ enum Command {
         /// Only validate: report problems, write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Load a fictional establishment (classes, teachers, students) to try every screen.
+    /// Does nothing when it is already there. Password: PASSERELLE_DEMO_PASSWORD.
+    Demo,
+    /// Generate benchmark-scale data: establishments, classes, teachers and students.
+    Generate {
+        /// Students in all, shared between the establishments.
+        #[arg(long, default_value_t = 20_000)]
+        students: usize,
+        #[arg(long, default_value_t = 40)]
+        establishments: usize,
     },
 }
 
@@ -110,6 +121,37 @@ fn run(cli: Cli) -> Result<(), AppError> {
         Command::Load { dry_run: false } => {
             let pool = db::connect(&url, 1)?;
             load(&pool, &cli.referentials)
+        }
+        Command::Demo => {
+            let pool = db::connect(&url, 1)?;
+            load(&pool, &cli.referentials)?;
+            let (password, from_env) = demo::password_from_env()?;
+            let plan = demo::demo_plan()?;
+            let mut conn = pool.get()?;
+            let outcome =
+                demo::load_demo(&mut conn, &plan, &password, chrono::Utc::now().naive_utc())?;
+            let shown = (!from_env).then_some(password.as_str());
+            print!("{}", demo::demo_summary(&plan, &outcome, shown));
+            Ok(())
+        }
+        Command::Generate {
+            students,
+            establishments,
+        } => {
+            let pool = db::connect(&url, 1)?;
+            load(&pool, &cli.referentials)?;
+            let (password, from_env) = demo::password_from_env()?;
+            let mut conn = pool.get()?;
+            let report = demo::generate(
+                &mut conn,
+                students,
+                establishments,
+                &password,
+                chrono::Utc::now().naive_utc(),
+            )?;
+            let shown = (!from_env).then_some(password.as_str());
+            print!("{}", demo::generated_summary(&report, shown));
+            Ok(())
         }
         Command::Serve {
             bind,

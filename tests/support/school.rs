@@ -33,13 +33,18 @@ pub fn create_admin_cli(db: &TestDatabase, email: &str) {
     );
 }
 
-/// Signs in and returns the access token.
+/// Signs in with [`PASSWORD`] and returns the access token.
 pub fn sign_in(server: &TestServer, email: &str) -> String {
+    sign_in_with(server, email, PASSWORD)
+}
+
+/// Signs in with `password` and returns the access token.
+pub fn sign_in_with(server: &TestServer, email: &str, password: &str) -> String {
     let (status, body) = server.call(
         "POST",
         "/api/auth/login",
         None,
-        Some(json!({ "email": email, "password": PASSWORD })),
+        Some(json!({ "email": email, "password": password })),
     );
     assert_eq!(status, 200, "login {email}: {body}");
     token_of(&body)
