@@ -306,26 +306,61 @@ fn plan(
         .map(|(id, name)| (fold_name(name), *id))
         .collect();
 
-    // Students of the establishment, with their classes this year.
-    let student_rows: Vec<StudentRow> = users::table
-        .inner_join(user_roles::table)
-        .filter(users::establishment_id.eq(establishment))
-        .filter(user_roles::role.eq(Role::Student.as_str()))
-        .select((
-            users::id,
-            users::email,
-            users::first_name,
-            users::last_name,
-            users::birth_date,
-            users::ine,
-        ))
-        .load(conn)?;
-    let memberships: Vec<(i64, i64)> = class_students::table
-        .inner_join(classes::table)
-        .filter(classes::establishment_id.eq(establishment))
-        .filter(classes::school_year_id.eq(year.id))
-        .select((class_students::user_id, class_students::class_id))
-        .load(conn)?;
+    // Students of the establishment named by the file (by INE or email), with their
+    // classes this year. Only those: an académie database holds tens of thousands.
+    let file_ines: Vec<&str> = parsed
+        .rows
+        .iter()
+        .filter_map(|r| r.ine.as_deref())
+        .collect();
+    let file_emails: Vec<&str> = parsed
+        .rows
+        .iter()
+        .filter_map(|r| r.email.as_deref())
+        .collect();
+    let student_query = || {
+        users::table
+            .inner_join(user_roles::table)
+            .filter(users::establishment_id.eq(establishment))
+            .filter(user_roles::role.eq(Role::Student.as_str()))
+            .select((
+                users::id,
+                users::email,
+                users::first_name,
+                users::last_name,
+                users::birth_date,
+                users::ine,
+            ))
+    };
+    let mut student_rows: Vec<StudentRow> = Vec::new();
+    for chunk in file_ines.chunks(500) {
+        student_rows.extend(
+            student_query()
+                .filter(users::ine.eq_any(chunk))
+                .load::<StudentRow>(conn)?,
+        );
+    }
+    for chunk in file_emails.chunks(500) {
+        student_rows.extend(
+            student_query()
+                .filter(users::email.eq_any(chunk))
+                .load::<StudentRow>(conn)?,
+        );
+    }
+    student_rows.sort_unstable_by_key(|s| s.0);
+    student_rows.dedup_by_key(|s| s.0);
+    let student_ids: Vec<i64> = student_rows.iter().map(|s| s.0).collect();
+    let mut memberships: Vec<(i64, i64)> = Vec::new();
+    for chunk in student_ids.chunks(500) {
+        memberships.extend(
+            class_students::table
+                .inner_join(classes::table)
+                .filter(classes::school_year_id.eq(year.id))
+                .filter(class_students::user_id.eq_any(chunk))
+                .select((class_students::user_id, class_students::class_id))
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
     let mut students: HashMap<i64, Student> = student_rows
         .into_iter()
         .map(|(id, email, first_name, last_name, birth_date, ine)| {
@@ -358,13 +393,8 @@ fn plan(
         .collect();
 
     // Accounts using the file's emails that are not students here (staff, other schools).
-    let emails: Vec<&str> = parsed
-        .rows
-        .iter()
-        .filter_map(|r| r.email.as_deref())
-        .collect();
     let mut foreign: HashSet<String> = HashSet::new();
-    for chunk in emails.chunks(500) {
+    for chunk in file_emails.chunks(500) {
         let used: Vec<(i64, String)> = users::table
             .filter(users::email.eq_any(chunk))
             .select((users::id, users::email))
@@ -643,9 +673,10 @@ fn apply(
                 .values(roles)
                 .execute(c)?;
         }
-        let year_classes = classes::table
-            .filter(classes::school_year_id.eq(year))
-            .select(classes::id);
+        // Updated rows: personal data one by one (each row differs), then their classes
+        // of the year replaced, like created rows', in batches.
+        let mut moved: Vec<i64> = Vec::new();
+        let mut joins: Vec<(i64, i64)> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             let (Some(user), Some(class)) = (row.user_id, class_ids[i]) else {
                 continue;
@@ -669,21 +700,36 @@ fn apply(
                             .set(users::ine.eq(row.ine.clone()))
                             .execute(c)?;
                     }
-                    diesel::delete(
-                        class_students::table
-                            .filter(class_students::user_id.eq(user))
-                            .filter(class_students::class_id.eq_any(year_classes)),
-                    )
-                    .execute(c)?;
+                    moved.push(user);
                 }
                 RowAction::Create => {}
                 RowAction::Unchanged | RowAction::Error => continue,
             }
+            joins.push((class, user));
+        }
+        for chunk in moved.chunks(500) {
+            let year_classes = classes::table
+                .filter(classes::school_year_id.eq(year))
+                .select(classes::id);
+            diesel::delete(
+                class_students::table
+                    .filter(class_students::user_id.eq_any(chunk))
+                    .filter(class_students::class_id.eq_any(year_classes)),
+            )
+            .execute(c)?;
+        }
+        for chunk in joins.chunks(500) {
+            let values: Vec<_> = chunk
+                .iter()
+                .map(|&(class, user)| {
+                    (
+                        class_students::class_id.eq(class),
+                        class_students::user_id.eq(user),
+                    )
+                })
+                .collect();
             diesel::insert_into(class_students::table)
-                .values((
-                    class_students::class_id.eq(class),
-                    class_students::user_id.eq(user),
-                ))
+                .values(values)
                 .execute(c)?;
         }
         Ok(())
