@@ -10,9 +10,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod auth;
+pub mod exercises;
 pub mod people;
 pub mod referential;
 pub use auth::*;
+pub use exercises::*;
 pub use people::*;
 pub use referential::*;
 
