@@ -13,13 +13,15 @@ use std::rc::Rc;
 
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use passerelle_api::{
-    Account, AccountInput, AccountUpdate, Activation, ApiError, AuditEntry, ClassDetail,
-    ClassInput, ClassSummary, EstablishmentInput, EstablishmentRef, ImportReport,
-    InvitationRequest, ItemDetail, LoginRequest, Me, PasswordChange, ReferentialDetail,
-    ReferentialSummary, RefreshRequest, Role, SchoolYear, SchoolYearInput, SearchResults,
-    TeacherAssignment, TokenResponse,
+    Account, AccountInput, AccountUpdate, Activation, ApiError, Assignment, AssignmentInput,
+    AttachedFile, AuditEntry, CatalogueImportReport, ClassDetail, ClassInput, ClassSummary,
+    Coverage, EstablishmentInput, EstablishmentRef, Exercise, ExerciseInput, ExerciseSummary,
+    ImportReport, InvitationRequest, ItemDetail, ItemKind, LoginRequest, Me, PasswordChange,
+    ReferentialDetail, ReferentialSummary, RefreshRequest, Role, SchoolYear, SchoolYearInput,
+    SearchResults, Suggestion, SuggestionRequest, TeacherAssignment, TokenResponse,
 };
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -116,7 +118,7 @@ pub fn encode(s: &str) -> String {
 
 /// sessionStorage key of the refresh token.
 const REFRESH_KEY: &str = "passerelle.refresh";
-/// Media type of the invitation sheets.
+/// Media type of the invitation sheets and other spreadsheet exports.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 thread_local! {
@@ -503,17 +505,7 @@ pub async fn download_invitations(request: &InvitationRequest) -> Result<(), Fet
     let call = Call::new(Method::POST, "/api/invitations")
         .json(request)?
         .accept(XLSX);
-    let resp = success(send_signed_in(&call).await?).await?;
-    let name = resp
-        .headers()
-        .get("Content-Disposition")
-        .and_then(|d| attachment_name(&d))
-        .unwrap_or_else(|| "invitations.xlsx".to_owned());
-    let bytes = resp
-        .binary()
-        .await
-        .map_err(|e| FetchError::Decode(e.to_string()))?;
-    save_file(&bytes, XLSX, &name).map_err(|e| FetchError::Decode(format!("{e:?}")))
+    download(call, "invitations.xlsx").await
 }
 
 /// The file name of a `Content-Disposition: attachment; filename="…"` header.
@@ -571,6 +563,274 @@ pub async fn import_class_list(
     let step = if commit { "commit" } else { "preview" };
     let call = Call::new(Method::POST, import_url(step, &file.name(), school_year_id)).file(file);
     signed_in_json(call).await
+}
+
+// ---------- Exercises ----------
+
+/// `GET /api/exercises`: the signed-in user's exercises and the establishment's shared ones.
+pub async fn exercises() -> Result<Vec<ExerciseSummary>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/exercises")).await
+}
+
+/// `GET /api/exercises/{id}`
+pub async fn exercise(id: i64) -> Result<Exercise, FetchError> {
+    signed_in_json(Call::new(Method::GET, format!("/api/exercises/{id}"))).await
+}
+
+/// `POST /api/exercises`
+pub async fn create_exercise(input: &ExerciseInput) -> Result<Exercise, FetchError> {
+    signed_in_json(Call::new(Method::POST, "/api/exercises").json(input)?).await
+}
+
+/// `PUT /api/exercises/{id}`
+pub async fn update_exercise(id: i64, input: &ExerciseInput) -> Result<Exercise, FetchError> {
+    signed_in_json(Call::new(Method::PUT, format!("/api/exercises/{id}")).json(input)?).await
+}
+
+/// `DELETE /api/exercises/{id}`
+pub async fn delete_exercise(id: i64) -> Result<(), FetchError> {
+    signed_in_empty(Call::new(Method::DELETE, format!("/api/exercises/{id}"))).await
+}
+
+/// `POST /api/exercises/{id}/duplicate`: a copy owned by the signed-in user.
+pub async fn duplicate_exercise(id: i64) -> Result<Exercise, FetchError> {
+    signed_in_json(Call::new(
+        Method::POST,
+        format!("/api/exercises/{id}/duplicate"),
+    ))
+    .await
+}
+
+/// `PUT /api/exercises/{id}/file?file_name=…`, the file as the body.
+pub async fn attach_file(id: i64, file: &web_sys::File) -> Result<AttachedFile, FetchError> {
+    let url = format!(
+        "/api/exercises/{id}/file?file_name={}",
+        encode(&file.name())
+    );
+    signed_in_json(Call::new(Method::PUT, url).file(file)).await
+}
+
+/// `DELETE /api/exercises/{id}/file`
+pub async fn remove_file(id: i64) -> Result<(), FetchError> {
+    signed_in_empty(Call::new(
+        Method::DELETE,
+        format!("/api/exercises/{id}/file"),
+    ))
+    .await
+}
+
+/// `GET /api/exercises/{id}/file`, saved as a download.
+pub async fn download_exercise_file(id: i64, file: &AttachedFile) -> Result<(), FetchError> {
+    download(
+        Call::new(Method::GET, format!("/api/exercises/{id}/file")).accept("*/*"),
+        &file.file_name,
+    )
+    .await
+}
+
+/// `POST /api/exercises/suggestions`
+pub async fn suggestions(request: &SuggestionRequest) -> Result<Vec<Suggestion>, FetchError> {
+    signed_in_json(Call::new(Method::POST, "/api/exercises/suggestions").json(request)?).await
+}
+
+/// `GET /api/exercises/export.json` or `.xlsx`, saved as a download.
+pub async fn export_catalogue(xlsx: bool) -> Result<(), FetchError> {
+    let (url, accept, name) = if xlsx {
+        ("/api/exercises/export.xlsx", XLSX, "exercices.xlsx")
+    } else {
+        (
+            "/api/exercises/export.json",
+            "application/json",
+            "exercices.json",
+        )
+    };
+    download(Call::new(Method::GET, url).accept(accept), name).await
+}
+
+/// `POST /api/exercises/import/preview` (`commit: false`) or `/commit`, the file as the body.
+pub async fn import_catalogue(
+    file: &web_sys::File,
+    commit: bool,
+) -> Result<CatalogueImportReport, FetchError> {
+    let step = if commit { "commit" } else { "preview" };
+    let url = format!(
+        "/api/exercises/import/{step}?file_name={}",
+        encode(&file.name())
+    );
+    signed_in_json(Call::new(Method::POST, url).file(file)).await
+}
+
+// ---------- Progressions and coverage ----------
+
+/// `GET /api/classes/{id}/exercises`: the class's progression.
+pub async fn assignments(class_id: i64) -> Result<Vec<Assignment>, FetchError> {
+    signed_in_json(Call::new(
+        Method::GET,
+        format!("/api/classes/{class_id}/exercises"),
+    ))
+    .await
+}
+
+/// `POST /api/classes/{id}/exercises`
+pub async fn assign_exercise(
+    class_id: i64,
+    input: &AssignmentInput,
+) -> Result<Assignment, FetchError> {
+    let call = Call::new(Method::POST, format!("/api/classes/{class_id}/exercises")).json(input)?;
+    signed_in_json(call).await
+}
+
+/// `PUT /api/assignments/{id}`
+pub async fn update_assignment(id: i64, input: &AssignmentInput) -> Result<Assignment, FetchError> {
+    signed_in_json(Call::new(Method::PUT, format!("/api/assignments/{id}")).json(input)?).await
+}
+
+/// `DELETE /api/assignments/{id}`
+pub async fn delete_assignment(id: i64) -> Result<(), FetchError> {
+    signed_in_empty(Call::new(Method::DELETE, format!("/api/assignments/{id}"))).await
+}
+
+/// The filters of a class's coverage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoverageQuery {
+    /// The day "done" is judged against (today when None).
+    pub on: Option<chrono::NaiveDate>,
+    /// Only the rows under this item.
+    pub under: Option<String>,
+    /// Only the rows of this kind (and their ancestors).
+    pub kind: Option<ItemKind>,
+}
+
+impl CoverageQuery {
+    fn query_string(&self) -> String {
+        let mut params = Vec::new();
+        if let Some(on) = self.on {
+            params.push(format!("on={on}"));
+        }
+        if let Some(under) = self.under.as_deref().filter(|u| !u.is_empty()) {
+            params.push(format!("under={}", encode(under)));
+        }
+        if let Some(kind) = self.kind {
+            params.push(format!("kind={}", kind.as_str()));
+        }
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        }
+    }
+}
+
+/// `GET /api/classes/{id}/coverage?on=…&under=…&kind=…`
+pub async fn coverage(class_id: i64, query: &CoverageQuery) -> Result<Coverage, FetchError> {
+    let url = format!("/api/classes/{class_id}/coverage{}", query.query_string());
+    signed_in_json(Call::new(Method::GET, url)).await
+}
+
+/// `GET /api/classes/{id}/coverage.xlsx` (same filters), saved as a download.
+pub async fn download_coverage(class_id: i64, query: &CoverageQuery) -> Result<(), FetchError> {
+    let url = format!(
+        "/api/classes/{class_id}/coverage.xlsx{}",
+        query.query_string()
+    );
+    download(Call::new(Method::GET, url).accept(XLSX), "couverture.xlsx").await
+}
+
+// ---------- PGI catalogue ----------
+
+/// `GET /api/pgi`, read leniently: every field may be missing (the catalogue is young).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct PgiCatalogue {
+    #[serde(default)]
+    pub software: Vec<PgiSoftware>,
+    #[serde(default)]
+    pub modules: Vec<PgiModule>,
+    #[serde(default)]
+    pub features: Vec<PgiFeature>,
+    #[serde(default)]
+    pub bases: Vec<PgiBase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PgiSoftware {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PgiModule {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    /// Software offering the module (empty: any).
+    #[serde(default)]
+    pub software: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PgiFeature {
+    pub id: String,
+    #[serde(default)]
+    pub module: Option<String>,
+    #[serde(default)]
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PgiBase {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub modules: Vec<String>,
+    /// Software the base runs on (empty: unknown, offered with any software).
+    #[serde(default)]
+    pub software: Vec<String>,
+}
+
+impl PgiCatalogue {
+    /// The name of software `id` (the id itself when unknown).
+    pub fn software_name(&self, id: &str) -> String {
+        self.software
+            .iter()
+            .find(|s| s.id == id && !s.name.is_empty())
+            .map_or_else(|| id.to_owned(), |s| s.name.clone())
+    }
+
+    /// The name of base `id` (the id itself when unknown).
+    pub fn base_name(&self, id: &str) -> String {
+        self.bases
+            .iter()
+            .find(|b| b.id == id && !b.name.is_empty())
+            .map_or_else(|| id.to_owned(), |b| b.name.clone())
+    }
+}
+
+/// `GET /api/pgi`: software, modules, features and training bases.
+pub async fn pgi() -> Result<PgiCatalogue, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/pgi")).await
+}
+
+// ---------- Downloads ----------
+
+/// Sends `call` signed in and saves the answer as a file (the server's name when given).
+async fn download(call: Call, default_name: &str) -> Result<(), FetchError> {
+    let resp = success(send_signed_in(&call).await?).await?;
+    let name = resp
+        .headers()
+        .get("Content-Disposition")
+        .and_then(|d| attachment_name(&d))
+        .unwrap_or_else(|| default_name.to_owned());
+    let media_type = resp
+        .headers()
+        .get("Content-Type")
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    let bytes = resp
+        .binary()
+        .await
+        .map_err(|e| FetchError::Decode(e.to_string()))?;
+    save_file(&bytes, &media_type, &name).map_err(|e| FetchError::Decode(format!("{e:?}")))
 }
 
 // ---------- Audit log ----------

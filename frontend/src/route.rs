@@ -10,8 +10,9 @@ use crate::pages::admin::{
     AdminAccountsPage, AdminClassesPage, AdminEstablishmentPage, AdminImportPage, AdminJournalPage,
 };
 use crate::pages::{
-    AccountPage, ActivatePage, ClassPage, HomePage, ItemPage, MyClassPage, MyClassesPage,
-    NotFoundPage, ReferentialPage, SearchPage, SignInPage,
+    AccountPage, ActivatePage, ClassPage, CoveragePage, ExerciseEditorPage, ExerciseImportPage,
+    ExercisePage, ExercisesPage, HomePage, ItemPage, MyClassPage, MyClassesPage, NotFoundPage,
+    ReferentialPage, SearchPage, SignInPage,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -44,6 +45,18 @@ pub enum Route {
     MyClasses,
     #[at("/classes/:id")]
     Class { id: i64 },
+    #[at("/classes/:id/couverture")]
+    ClassCoverage { id: i64 },
+    #[at("/exercices")]
+    Exercises,
+    #[at("/exercices/nouveau")]
+    ExerciseNew,
+    #[at("/exercices/importer")]
+    ExerciseImport,
+    #[at("/exercices/:id")]
+    Exercise { id: i64 },
+    #[at("/exercices/:id/modifier")]
+    ExerciseEdit { id: i64 },
     #[at("/ma-classe")]
     MyClass,
     #[not_found]
@@ -85,6 +98,11 @@ fn gated(role: Option<Role>, establishment: bool, page: Html) -> Html {
     html! { <Gate {role} {establishment}>{ page }</Gate> }
 }
 
+/// A page for teachers and admins (exercises, progressions, coverage).
+fn staff(page: Html) -> Html {
+    html! { <Gate any_of={vec![Role::Teacher, Role::Admin]}>{ page }</Gate> }
+}
+
 pub fn switch(route: Route) -> Html {
     let admin = Some(Role::Admin);
     match route {
@@ -105,6 +123,14 @@ pub fn switch(route: Route) -> Html {
         Route::AdminJournal => gated(admin, true, html! { <AdminJournalPage /> }),
         Route::MyClasses => gated(Some(Role::Teacher), false, html! { <MyClassesPage /> }),
         Route::Class { id } => gated(None, false, html! { <ClassPage key={id} {id} /> }),
+        Route::ClassCoverage { id } => staff(html! { <CoveragePage key={id} {id} /> }),
+        Route::Exercises => staff(html! { <ExercisesPage /> }),
+        Route::ExerciseNew => staff(html! { <ExerciseEditorPage key="new" /> }),
+        Route::ExerciseImport => staff(html! { <ExerciseImportPage /> }),
+        Route::Exercise { id } => staff(html! { <ExercisePage key={id} {id} /> }),
+        Route::ExerciseEdit { id } => {
+            staff(html! { <ExerciseEditorPage key={id.to_string()} id={Some(id)} /> })
+        }
         Route::MyClass => gated(Some(Role::Student), false, html! { <MyClassPage /> }),
         Route::NotFound => html! { <NotFoundPage /> },
     }
@@ -125,6 +151,12 @@ mod tests {
     fn returns_only_to_our_own_pages() {
         assert_eq!(target("/admin/comptes"), Some(Route::AdminAccounts));
         assert_eq!(target("/classes/12"), Some(Route::Class { id: 12 }));
+        assert_eq!(target("/exercices/nouveau"), Some(Route::ExerciseNew));
+        assert_eq!(target("/exercices/7"), Some(Route::Exercise { id: 7 }));
+        assert_eq!(
+            target("/classes/3/couverture"),
+            Some(Route::ClassCoverage { id: 3 })
+        );
         assert_eq!(target("//evil.example/x"), None);
         assert_eq!(target("https://evil.example/"), None);
         assert_eq!(target("/connexion"), None);

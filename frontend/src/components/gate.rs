@@ -14,6 +14,9 @@ pub struct GateProps {
     /// The role the page needs (None: any signed-in person).
     #[prop_or_default]
     pub role: Option<Role>,
+    /// The page needs one of these roles (empty: no such condition).
+    #[prop_or_default]
+    pub any_of: Vec<Role>,
     /// The page needs the admin's establishment to exist.
     #[prop_or_default]
     pub establishment: bool,
@@ -46,7 +49,11 @@ pub fn Gate(props: &GateProps) -> Html {
             <section class="page"><Loading text="Reprise de votre session…" /></section>
         },
         Some(Session::SignedIn(me)) => {
-            if let Some(role) = props.role.filter(|r| !me.roles.contains(r)) {
+            let missing = props.role.filter(|r| !me.roles.contains(r)).or_else(|| {
+                (!props.any_of.is_empty() && !props.any_of.iter().any(|r| me.roles.contains(r)))
+                    .then(|| props.any_of[0])
+            });
+            if let Some(role) = missing {
                 super::super::pages::set_title("Accès réservé");
                 return html! {
                     <section class="page">

@@ -25,6 +25,9 @@ fn role_links(me: &Me) -> Vec<(Route, &'static str, &'static str)> {
     if me.roles.contains(&Role::Teacher) {
         links.push((Route::MyClasses, "Mes classes", "nav-my-classes"));
     }
+    if me.roles.contains(&Role::Teacher) || me.roles.contains(&Role::Admin) {
+        links.push((Route::Exercises, "Exercices", "nav-exercises"));
+    }
     if me.roles.contains(&Role::Student) {
         links.push((Route::MyClass, "Ma classe", "nav-my-class"));
     }

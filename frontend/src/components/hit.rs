@@ -19,7 +19,7 @@ pub fn group_hits(hits: &[SearchHit]) -> Vec<(ReferentialRef, Vec<&SearchHit>)> 
 }
 
 /// Accent- and case-insensitive form of one character (1:1, so indices line up).
-fn fold(c: char) -> char {
+pub fn fold(c: char) -> char {
     match c.to_lowercase().next().unwrap_or(c) {
         'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
         'é' | 'è' | 'ê' | 'ë' => 'e',
@@ -66,6 +66,14 @@ pub fn match_ranges(text: &str, query: &str) -> Vec<(usize, usize)> {
         ranges.push((start, text.len()));
     }
     ranges
+}
+
+/// Whether every word of `query` occurs in `text` (accents and case ignored).
+pub fn matches_all(text: &str, query: &str) -> bool {
+    let text: String = text.chars().map(fold).collect();
+    query
+        .split_whitespace()
+        .all(|w| text.contains(&w.chars().map(fold).collect::<String>()))
 }
 
 /// `text` with the words of `query` wrapped in `<mark>`.

@@ -140,6 +140,10 @@ pub fn ClassPage(props: &ClassPageProps) -> Html {
         .as_ref()
         .and_then(|s| s.me())
         .is_some_and(|me| me.roles.contains(&Role::Admin));
+    let is_teacher = session
+        .as_ref()
+        .and_then(|s| s.me())
+        .is_some_and(|me| me.roles.contains(&Role::Teacher));
     let detail = use_api(props.id, api::class);
     // The class as the last teacher assignment answered it (no reload: the form stays).
     let saved = use_state(|| None::<ClassDetail>);
@@ -164,6 +168,9 @@ pub fn ClassPage(props: &ClassPageProps) -> Html {
             html! { <>
                 <h1 id="class-name">{ d.class.name.clone() }</h1>
                 <ClassView detail={d.clone()} />
+                if is_admin || is_teacher {
+                    <super::progression::Progression class_id={d.class.id} />
+                }
                 if is_admin {
                     <TeacherAssignment detail={d.clone()} {on_saved} />
                     <div class="block">

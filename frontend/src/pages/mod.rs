@@ -1,15 +1,20 @@
 mod account;
 pub mod admin;
 mod classes;
+mod coverage;
+mod exercises;
 mod home;
 mod item;
 mod not_found;
+mod progression;
 mod referential;
 mod search;
 mod sign_in;
 
 pub use account::AccountPage;
 pub use classes::{ClassPage, MyClassPage, MyClassesPage};
+pub use coverage::CoveragePage;
+pub use exercises::{ExerciseEditorPage, ExerciseImportPage, ExercisePage, ExercisesPage};
 pub use home::HomePage;
 pub use item::ItemPage;
 pub use not_found::NotFoundPage;

@@ -5,14 +5,14 @@ use std::rc::Rc;
 
 use passerelle_api::{ImportReport, ImportRowReport, InvitationRequest, RowAction};
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use super::{intro, latest_year, year_select};
 use crate::api::{self, FetchError};
 use crate::components::{
-    action_badge, action_name, date_fr, form_error, ErrorMessage, InvitationButton, Loading,
+    action_badge, action_name, commit_bar, date_fr, filter_chips, form_error, ErrorMessage,
+    ImportForm, InvitationButton, Loading,
 };
 use crate::route::Route;
 use crate::state::{use_api, Load};
@@ -66,9 +66,8 @@ pub fn AdminImportPage() -> Html {
     let on_file = {
         let file = file.clone();
         let forget = forget_report.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            file.set(input.files().and_then(|f| f.get(0)));
+        Callback::from(move |f: Option<web_sys::File>| {
+            file.set(f);
             forget();
         })
     };
@@ -104,10 +103,7 @@ pub fn AdminImportPage() -> Html {
     };
     let preview = {
         let run = run.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            run.emit(false);
-        })
+        Callback::from(move |()| run.emit(false))
     };
 
     let form = match &years {
@@ -120,26 +116,13 @@ pub fn AdminImportPage() -> Html {
             </div>
         },
         Load::Ready(list) => html! {
-            <form class="block form" id="import-form" onsubmit={preview}>
-                <div class="form-row">
-                    { year_select("import-year", "Année scolaire des classes", list, chosen_year, on_year) }
-                    <div class="field grow">
-                        <label for="import-file">{ "Fichier de la liste" }</label>
-                        <input type="file" id="import-file" accept=".xlsx,.ods,.csv" onchange={on_file} />
-                        <p class="field-hint">
-                            { "Export du logiciel de vie scolaire ou tableur : une ligne par élève avec nom, prénom, \
-                               adresse électronique, classe, et si possible INE et date de naissance. \
-                               Formats .xlsx, .ods ou .csv." }
-                        </p>
-                    </div>
-                </div>
-                <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" id="import-preview"
-                        disabled={file.is_none() || *busy}>
-                        { if *busy { "Analyse…" } else { "Aperçu" } }
-                    </button>
-                </div>
-            </form>
+            <ImportForm accept=".xlsx,.ods,.csv" label="Fichier de la liste"
+                hint="Export du logiciel de vie scolaire ou tableur : une ligne par élève avec nom, prénom, \
+                      adresse électronique, classe, et si possible INE et date de naissance. \
+                      Formats .xlsx, .ods ou .csv."
+                busy={*busy} ready={file.is_some()} {on_file} on_preview={preview}>
+                { year_select("import-year", "Année scolaire des classes", list, chosen_year, on_year) }
+            </ImportForm>
         },
     };
 
@@ -150,29 +133,22 @@ pub fn AdminImportPage() -> Html {
             let importable = r.counts.error == 0 && !r.rows.is_empty();
             let commit = {
                 let run = run.clone();
-                Callback::from(move |_: MouseEvent| run.emit(true))
+                Callback::from(move |()| run.emit(true))
             };
+            let blocked = (!importable).then(|| {
+                if r.rows.is_empty() {
+                    "Le fichier ne contient aucune ligne d'élève.".to_owned()
+                } else {
+                    format!("Corrigez les {} ligne(s) en erreur dans le fichier, puis relancez l'aperçu.", r.counts.error)
+                }
+            });
             html! {
                 <div class="block" id="import-report" data-committed="false">
                     <h2>{ "Aperçu : rien n'est encore enregistré" }</h2>
                     { file_facts(r) }
                     { counts_bar(r, &filter) }
                     { rows_table(r, *filter) }
-                    <div class="form-actions sticky-actions">
-                        <button type="button" class="btn btn-primary" id="import-commit"
-                            disabled={!importable || *busy} onclick={commit}>
-                            { format!("Importer ({} ligne(s))", r.rows.len()) }
-                        </button>
-                        if !importable {
-                            <span class="muted" id="import-blocked">{
-                                if r.rows.is_empty() {
-                                    "Le fichier ne contient aucune ligne d'élève.".to_owned()
-                                } else {
-                                    format!("Corrigez les {} ligne(s) en erreur dans le fichier, puis relancez l'aperçu.", r.counts.error)
-                                }
-                            }</span>
-                        }
-                    </div>
+                    { commit_bar(format!("Importer ({} ligne(s))", r.rows.len()), *busy, blocked, commit) }
                 </div>
             }
         }
@@ -207,28 +183,22 @@ fn file_facts(r: &ImportReport) -> Html {
 }
 
 fn counts_bar(r: &ImportReport, filter: &UseStateHandle<Option<RowAction>>) -> Html {
-    let chip = |action: Option<RowAction>, label: String, name: &'static str| {
-        let pressed = **filter == action;
-        let onclick = {
-            let filter = filter.clone();
-            Callback::from(move |_: MouseEvent| filter.set(action))
-        };
-        html! {
-            <button type="button"
-                class={classes!("chip", format!("action-{name}"), pressed.then_some("pressed"))}
-                aria-pressed={if pressed { "true" } else { "false" }}
-                data-filter={name}
-                {onclick}>
-                { label }
-            </button>
-        }
+    let chips = std::iter::once(("all", format!("Toutes ({})", r.rows.len())))
+        .chain(ACTIONS.iter().map(|&a| {
+            (
+                action_name(a),
+                format!("{} ({})", a.label_fr(), count(r, a)),
+            )
+        }))
+        .collect();
+    let current = filter.map_or("all", action_name);
+    let on_pick = {
+        let filter = filter.clone();
+        Callback::from(move |key: &'static str| {
+            filter.set(ACTIONS.iter().copied().find(|&a| action_name(a) == key))
+        })
     };
-    html! {
-        <div class="chips import-counts" id="import-counts" role="group" aria-label="Filtrer les lignes">
-            { chip(None, format!("Toutes ({})", r.rows.len()), "all") }
-            { for ACTIONS.iter().map(|&a| chip(Some(a), format!("{} ({})", a.label_fr(), count(r, a)), action_name(a))) }
-        </div>
-    }
+    filter_chips(chips, current, on_pick)
 }
 
 fn text(value: &Option<String>) -> String {
