@@ -142,7 +142,7 @@ fn ExerciseView(props: &ExerciseViewProps) -> Html {
         <article class="exercise" data-exercise={e.id.to_string()}>
             <div class="page-head">
                 <div>
-                    <h1 id="exercise-title">{ e.title.clone() }</h1>
+                    <h1 id="exercise-heading">{ e.title.clone() }</h1>
                     <p class="meta">
                         { visibility_badge(e.visibility) }
                         <span>{ format!("par {}", author(&e.author)) }</span>
