@@ -591,58 +591,45 @@ struct TagInputProps {
     placeholder: Option<AttrValue>,
 }
 
-/// Free-text chips: type an id, Enter or comma adds it; × removes it.
+/// Free-text chips: type an id, Enter or comma (or leaving the field) adds it; × removes it.
 #[function_component]
 fn TagInput(props: &TagInputProps) -> Html {
-    let text = use_state(String::new);
+    // Adds the ids typed in `input` and empties it.
     let add = {
-        let (text, values, on_change) =
-            (text.clone(), props.values.clone(), props.on_change.clone());
-        move |raw: &str| {
+        let (values, on_change) = (props.values.clone(), props.on_change.clone());
+        Rc::new(move |input: &HtmlInputElement| {
+            let raw = input.value();
+            input.set_value("");
             let mut next = values.clone();
             for v in raw.split(',').map(str::trim).filter(|v| !v.is_empty()) {
                 if !next.iter().any(|x| x == v) {
                     next.push(v.to_owned());
                 }
             }
-            text.set(String::new());
-            on_change.emit(next);
-        }
-    };
-    let oninput = {
-        let (text, add) = (text.clone(), add.clone());
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            let v = input.value();
-            if v.ends_with(',') {
-                add(&v);
-            } else {
-                text.set(v);
-            }
-        })
-    };
-    let onkeydown = {
-        let text = text.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                e.prevent_default();
-                add(&text);
-            }
-        })
-    };
-    let onblur = {
-        let (text, values, on_change) =
-            (text.clone(), props.values.clone(), props.on_change.clone());
-        Callback::from(move |_: FocusEvent| {
-            let v = text.trim().to_owned();
-            if !v.is_empty() && !values.contains(&v) {
-                let mut next = values.clone();
-                next.push(v);
-                text.set(String::new());
+            if next != values {
                 on_change.emit(next);
             }
         })
     };
+    let oninput = {
+        let add = add.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if input.value().ends_with(',') {
+                add(&input);
+            }
+        })
+    };
+    let onkeydown = {
+        let add = add.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                e.prevent_default();
+                add(&e.target_unchecked_into());
+            }
+        })
+    };
+    let onblur = Callback::from(move |e: FocusEvent| add(&e.target_unchecked_into()));
     html! {
         <div class="tag-input" id={props.id.clone()}>
             { for props.values.iter().map(|v| {
@@ -659,7 +646,7 @@ fn TagInput(props: &TagInputProps) -> Html {
                     </span>
                 }
             }) }
-            <input type="text" id={format!("{}-input", props.id)} value={(*text).clone()}
+            <input type="text" id={format!("{}-input", props.id)}
                 placeholder={props.placeholder.clone()} {oninput} {onkeydown} {onblur} />
         </div>
     }
@@ -721,7 +708,10 @@ struct ItemPickerProps {
 #[function_component]
 fn ItemPicker(props: &ItemPickerProps) -> Html {
     let query = use_state(String::new);
-    let detail = use_referential(props.referential.clone(), !props.referential.is_empty());
+    let q = query.trim().to_owned();
+    // The referential's items are fetched once a search is typed (then cached).
+    let wanted = !props.referential.is_empty() && q.chars().count() >= 2;
+    let detail = use_referential(props.referential.clone(), wanted);
     let on_referential = on_value(&props.draft, |d, e: Event| {
         let s: HtmlSelectElement = e.target_unchecked_into();
         d.referential = Some(s.value());
@@ -733,7 +723,6 @@ fn ItemPicker(props: &ItemPickerProps) -> Html {
             query.set(input.value());
         })
     };
-    let q = query.trim().to_owned();
     let hits = match &detail {
         _ if q.chars().count() < 2 => html! {
             <p class="muted small">{ "Tapez au moins deux caractères : un code (T.1.2.4) ou des mots du libellé." }</p>
