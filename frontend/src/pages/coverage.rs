@@ -310,8 +310,19 @@ fn matrix(c: &Coverage) -> Html {
     let cols = c.exercises.len() as u32;
     let width = LABEL_W + cols.max(1) * COL_W + 16;
     let height = HEAD_H + c.rows.len() as u32 * ROW_H + 4;
-    let heads = c.exercises.iter().enumerate().map(|(i, e)| {
-        let x = LABEL_W + i as u32 * COL_W + COL_W / 2;
+    // Columns in date order (undated last), whatever the order of `exercises`.
+    let mut order: Vec<usize> = (0..c.exercises.len()).collect();
+    order.sort_by_key(|&i| {
+        let e = &c.exercises[i];
+        (e.starts_on.is_none(), e.starts_on, e.ends_on, i)
+    });
+    let mut column = vec![0u32; c.exercises.len()];
+    for (col, &i) in order.iter().enumerate() {
+        column[i] = col as u32;
+    }
+    let heads = order.iter().enumerate().map(|(col, &i)| {
+        let e = &c.exercises[i];
+        let x = LABEL_W + col as u32 * COL_W + COL_W / 2;
         let date = e.starts_on.map(|d| format!("{:02}/{:02} ", d.day(), d.month())).unwrap_or_default();
         let span = match (e.starts_on, e.ends_on) {
             (Some(s), Some(t)) if s != t => format!(" (du {} au {})", date_fr(s), date_fr(t)),
@@ -334,7 +345,7 @@ fn matrix(c: &Coverage) -> Html {
         let status = status_name(r.status);
         let cells = r.cells.iter().filter_map(|cell| {
             let e = c.exercises.get(cell.exercise as usize)?;
-            let x = LABEL_W + cell.exercise * COL_W + 3;
+            let x = LABEL_W + column[cell.exercise as usize] * COL_W + 3;
             let strength = strength_name(cell.strength);
             Some(html! {
                 <rect class={classes!("cov-cell", format!("strength-{strength}"), (!e.done).then_some("planned"))}
