@@ -9,6 +9,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
@@ -342,16 +344,40 @@ async fn send_signed_in(call: &Call) -> Result<Response, FetchError> {
     }
 }
 
+/// A boxed, non-generic future: the sending and renewal logic is compiled once, and each
+/// typed call below only adds its deserialisation (this keeps the wasm small).
+type TextFuture = Pin<Box<dyn Future<Output = Result<String, FetchError>>>>;
+
+/// Sends `call` (signed in, or anonymously) and reads the successful answer as text.
+fn answer_text(call: Call, signed_in: bool) -> TextFuture {
+    Box::pin(async move {
+        let resp = if signed_in {
+            send_signed_in(&call).await?
+        } else {
+            send(&call, None).await?
+        };
+        success(resp)
+            .await?
+            .text()
+            .await
+            .map_err(|e| FetchError::Decode(e.to_string()))
+    })
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, FetchError> {
+    serde_json::from_str(text).map_err(|e| FetchError::Decode(e.to_string()))
+}
+
 async fn signed_in_json<T: DeserializeOwned>(call: Call) -> Result<T, FetchError> {
-    read_json(send_signed_in(&call).await?).await
+    decode(&answer_text(call, true).await?)
 }
 
 async fn signed_in_empty(call: Call) -> Result<(), FetchError> {
-    success(send_signed_in(&call).await?).await.map(drop)
+    answer_text(call, true).await.map(drop)
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
-    read_json(send(&Call::new(Method::GET, url), None).await?).await
+    decode(&answer_text(Call::new(Method::GET, url), false).await?)
 }
 
 /// `GET /api/referentials`

@@ -3,34 +3,31 @@
 
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct ImportFormProps {
+/// What an [`import_form`] shows and does.
+pub struct ImportForm<'a> {
     /// Extensions accepted by the file input (".xlsx,.csv").
-    pub accept: AttrValue,
-    pub label: AttrValue,
-    pub hint: AttrValue,
+    pub accept: &'a str,
+    pub label: &'a str,
+    pub hint: &'a str,
     pub busy: bool,
     /// A file is chosen.
     pub ready: bool,
     pub on_file: Callback<Option<web_sys::File>>,
     pub on_preview: Callback<()>,
-    /// Fields shown before the file (the school year…).
-    #[prop_or_default]
-    pub children: Html,
 }
 
-/// The file to import and the "Aperçu" button.
-#[function_component]
-pub fn ImportForm(props: &ImportFormProps) -> Html {
+/// The file to import and the "Aperçu" button; `extra`: fields shown before the file
+/// (the school year…). A plain function rather than a component: smaller wasm.
+pub fn import_form(form: ImportForm<'_>, extra: Html) -> Html {
     let onsubmit = {
-        let on_preview = props.on_preview.clone();
+        let on_preview = form.on_preview;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             on_preview.emit(());
         })
     };
     let onchange = {
-        let on_file = props.on_file.clone();
+        let on_file = form.on_file;
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             on_file.emit(input.files().and_then(|f| f.get(0)));
@@ -39,17 +36,17 @@ pub fn ImportForm(props: &ImportFormProps) -> Html {
     html! {
         <form class="block form" id="import-form" {onsubmit}>
             <div class="form-row">
-                { props.children.clone() }
+                { extra }
                 <div class="field grow">
-                    <label for="import-file">{ props.label.clone() }</label>
-                    <input type="file" id="import-file" accept={props.accept.clone()} {onchange} />
-                    <p class="field-hint">{ props.hint.clone() }</p>
+                    <label for="import-file">{ form.label.to_owned() }</label>
+                    <input type="file" id="import-file" accept={form.accept.to_owned()} {onchange} />
+                    <p class="field-hint">{ form.hint.to_owned() }</p>
                 </div>
             </div>
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" id="import-preview"
-                    disabled={!props.ready || props.busy}>
-                    { if props.busy { "Analyse…" } else { "Aperçu" } }
+                    disabled={!form.ready || form.busy}>
+                    { if form.busy { "Analyse…" } else { "Aperçu" } }
                 </button>
             </div>
         </form>

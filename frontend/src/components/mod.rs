@@ -17,7 +17,7 @@ pub use form::{
 pub use gate::Gate;
 pub use header::Header;
 pub use hit::{group_hits, highlight, matches_all, HitBody};
-pub use import::{commit_bar, filter_chips, ImportForm};
+pub use import::{commit_bar, filter_chips, import_form, ImportForm};
 pub use invitations::InvitationButton;
 pub use kind_badge::KindBadge;
 pub use search_box::SearchBox;

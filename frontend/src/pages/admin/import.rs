@@ -11,8 +11,8 @@ use yew_router::prelude::*;
 use super::{intro, latest_year, year_select};
 use crate::api::{self, FetchError};
 use crate::components::{
-    action_badge, action_name, commit_bar, date_fr, filter_chips, form_error, ErrorMessage,
-    ImportForm, InvitationButton, Loading,
+    action_badge, action_name, commit_bar, date_fr, filter_chips, form_error, import_form,
+    ErrorMessage, ImportForm, InvitationButton, Loading,
 };
 use crate::route::Route;
 use crate::state::{use_api, Load};
@@ -116,13 +116,20 @@ pub fn AdminImportPage() -> Html {
             </div>
         },
         Load::Ready(list) => html! {
-            <ImportForm accept=".xlsx,.ods,.csv" label="Fichier de la liste"
-                hint="Export du logiciel de vie scolaire ou tableur : une ligne par élève avec nom, prénom, \
-                      adresse électronique, classe, et si possible INE et date de naissance. \
-                      Formats .xlsx, .ods ou .csv."
-                busy={*busy} ready={file.is_some()} {on_file} on_preview={preview}>
-                { year_select("import-year", "Année scolaire des classes", list, chosen_year, on_year) }
-            </ImportForm>
+            { import_form(
+                ImportForm {
+                    accept: ".xlsx,.ods,.csv",
+                    label: "Fichier de la liste",
+                    hint: "Export du logiciel de vie scolaire ou tableur : une ligne par élève avec nom, prénom, \
+                           adresse électronique, classe, et si possible INE et date de naissance. \
+                           Formats .xlsx, .ods ou .csv.",
+                    busy: *busy,
+                    ready: file.is_some(),
+                    on_file: on_file.clone(),
+                    on_preview: preview.clone(),
+                },
+                year_select("import-year", "Année scolaire des classes", list, chosen_year, on_year.clone()),
+            ) }
         },
     };
 

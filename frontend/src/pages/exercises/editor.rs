@@ -319,7 +319,7 @@ fn ExerciseForm(props: &ExerciseFormProps) -> Html {
                         </div>
                         { visibility_field(&draft) }
                     </div>
-                    <PgiFields draft={draft.clone()} pgi={pgi.clone()} />
+                    { pgi_fields(&draft, pgi.as_deref()) }
                     <div class="block">
                         <h2>{ "Compétences travaillées" }</h2>
                         { linked_items(&draft) }
@@ -371,19 +371,11 @@ fn visibility_field(draft: &UseReducerHandle<Draft>) -> Html {
 
 // ---------- PGI ----------
 
-#[derive(Properties, PartialEq)]
-struct PgiFieldsProps {
-    draft: UseReducerHandle<Draft>,
-    pgi: Option<Rc<PgiCatalogue>>,
-}
-
 /// Software, base, modules and features: from the PGI catalogue when the server has one,
 /// else free text.
-#[function_component]
-fn PgiFields(props: &PgiFieldsProps) -> Html {
-    let draft = &props.draft;
+fn pgi_fields(draft: &UseReducerHandle<Draft>, pgi: Option<&PgiCatalogue>) -> Html {
     let d = &draft.input;
-    let catalogue = props.pgi.as_deref().filter(|c| !c.software.is_empty());
+    let catalogue = pgi.filter(|c| !c.software.is_empty());
     let software = match catalogue {
         Some(c) => {
             let onchange = on_value(draft, |d, e: Event| {
@@ -418,7 +410,7 @@ fn PgiFields(props: &PgiFieldsProps) -> Html {
                 .as_ref()
                 .is_none_or(|s| list.iter().any(|x| x == s))
     };
-    let base = match props.pgi.as_deref().filter(|c| !c.bases.is_empty()) {
+    let base = match pgi.filter(|c| !c.bases.is_empty()) {
         Some(c) => {
             let onchange = on_value(draft, |d, e: Event| {
                 let s: HtmlSelectElement = e.target_unchecked_into();
@@ -445,7 +437,7 @@ fn PgiFields(props: &PgiFieldsProps) -> Html {
                 on_change={on_value(draft, |d, v: String| d.input.base_id = Some(v.trim().to_owned()).filter(|v| !v.is_empty()))} />
         },
     };
-    let modules = match props.pgi.as_deref().filter(|c| !c.modules.is_empty()) {
+    let modules = match pgi.filter(|c| !c.modules.is_empty()) {
         Some(c) => {
             let shown: Vec<(String, String)> = c
                 .modules
@@ -461,13 +453,14 @@ fn PgiFields(props: &PgiFieldsProps) -> Html {
                 on_value(draft, |d, (id, on)| toggle(&mut d.input.modules, id, on)),
             )
         }
-        None => html! {
-            <TagInput id="exercise-modules" values={d.modules.clone()}
-                placeholder="gestion-commerciale…"
-                on_change={on_value(draft, |d, v: Vec<String>| d.input.modules = v)} />
-        },
+        None => tag_input(
+            "exercise-modules",
+            &d.modules,
+            "gestion-commerciale…",
+            on_value(draft, |d, v: Vec<String>| d.input.modules = v),
+        ),
     };
-    let features = match props.pgi.as_deref().filter(|c| !c.features.is_empty()) {
+    let features = match pgi.filter(|c| !c.features.is_empty()) {
         Some(c) => {
             // Grouped by module, in the catalogue's module order; modules of another
             // software left out (unless a feature of theirs is already chosen).
@@ -513,11 +506,12 @@ fn PgiFields(props: &PgiFieldsProps) -> Html {
                 </div>
             }
         }
-        None => html! {
-            <TagInput id="exercise-features" values={d.features.clone()}
-                placeholder="devis, factures, lettrage…"
-                on_change={on_value(draft, |d, v: Vec<String>| d.input.features = v)} />
-        },
+        None => tag_input(
+            "exercise-features",
+            &d.features,
+            "devis, factures, lettrage…",
+            on_value(draft, |d, v: Vec<String>| d.input.features = v),
+        ),
     };
     html! {
         <div class="block form" id="exercise-pgi">
@@ -582,21 +576,16 @@ fn check_chips(
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct TagInputProps {
-    id: AttrValue,
-    values: Vec<String>,
-    on_change: Callback<Vec<String>>,
-    #[prop_or_default]
-    placeholder: Option<AttrValue>,
-}
-
 /// Free-text chips: type an id, Enter or comma (or leaving the field) adds it; × removes it.
-#[function_component]
-fn TagInput(props: &TagInputProps) -> Html {
+fn tag_input(
+    id: &str,
+    values: &[String],
+    placeholder: &str,
+    on_change: Callback<Vec<String>>,
+) -> Html {
     // Adds the ids typed in `input` and empties it.
     let add = {
-        let (values, on_change) = (props.values.clone(), props.on_change.clone());
+        let (values, on_change) = (values.to_vec(), on_change.clone());
         Rc::new(move |input: &HtmlInputElement| {
             let raw = input.value();
             input.set_value("");
@@ -631,10 +620,10 @@ fn TagInput(props: &TagInputProps) -> Html {
     };
     let onblur = Callback::from(move |e: FocusEvent| add(&e.target_unchecked_into()));
     html! {
-        <div class="tag-input" id={props.id.clone()}>
-            { for props.values.iter().map(|v| {
+        <div class="tag-input" id={id.to_owned()}>
+            { for values.iter().map(|v| {
                 let onclick = {
-                    let (values, on_change, v) = (props.values.clone(), props.on_change.clone(), v.clone());
+                    let (values, on_change, v) = (values.to_vec(), on_change.clone(), v.clone());
                     Callback::from(move |_: MouseEvent| {
                         on_change.emit(values.iter().filter(|x| **x != v).cloned().collect());
                     })
@@ -646,8 +635,8 @@ fn TagInput(props: &TagInputProps) -> Html {
                     </span>
                 }
             }) }
-            <input type="text" id={format!("{}-input", props.id)}
-                placeholder={props.placeholder.clone()} {oninput} {onkeydown} {onblur} />
+            <input type="text" id={format!("{id}-input")}
+                placeholder={placeholder.to_owned()} {oninput} {onkeydown} {onblur} />
         </div>
     }
 }

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::{self, FetchError};
-use crate::components::{commit_bar, filter_chips, form_error, ImportForm};
+use crate::components::{commit_bar, filter_chips, form_error, import_form, ImportForm};
 use crate::route::Route;
 
 fn action_name(a: CatalogueAction) -> &'static str {
@@ -140,9 +140,18 @@ pub fn ExerciseImportPage() -> Html {
                 <p class="lead">{ "Le catalogue d'un collègue ou d'un autre établissement : l'aperçu vérifie chaque exercice \
                                    (logiciel, base, compétences), l'import enregistre tout ou rien." }</p>
             </div>
-            <ImportForm accept=".json,.xlsx" label="Fichier du catalogue"
-                hint="Export JSON ou xlsx d'un catalogue Passerelle (bouton « Exporter » du catalogue)."
-                busy={*busy} ready={file.is_some()} {on_file} on_preview={preview} />
+            { import_form(
+                ImportForm {
+                    accept: ".json,.xlsx",
+                    label: "Fichier du catalogue",
+                    hint: "Export JSON ou xlsx d'un catalogue Passerelle (bouton « Exporter » du catalogue).",
+                    busy: *busy,
+                    ready: file.is_some(),
+                    on_file,
+                    on_preview: preview,
+                },
+                html! {},
+            ) }
             { form_error(&error, "import-error") }
             { result }
         </section>
