@@ -21,7 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The referentials to answer from: the snapshot in hand (re-checked in the background
 /// when due), or, before the first one exists, one read from the database.
-async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError> {
+pub(crate) async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError> {
     if let Some(cached) = state.catalog.cached(Instant::now()) {
         if cached.stale && state.catalog.begin_refresh() {
             let state = state.clone();

@@ -279,6 +279,25 @@ impl Entry {
         out
     }
 
+    /// Items in display order.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.by_code.get(code).map(|&i| &self.items[i])
+    }
+
+    /// Position of an item in [`Entry::items`].
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
+    /// The label of item `index`, folded (accent- and case-insensitive matching).
+    pub fn folded_label(&self, index: usize) -> &str {
+        self.search.get(index).map_or("", |s| s.label.as_str())
+    }
+
     pub fn item_detail(&self, code: &str) -> Option<ItemDetail> {
         let &index = self.by_code.get(code)?;
         let item = self.items[index].clone();
