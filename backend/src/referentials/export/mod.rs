@@ -87,9 +87,8 @@ pub(crate) fn tree_order(items: &[Item]) -> Vec<(usize, usize)> {
         stack.extend(children[i].iter().rev().map(|&c| (c, depth + 1)));
     }
     // Items only reachable through a cycle: appended as roots, so none is lost.
-    for i in 0..items.len() {
-        if !seen[i] {
-            seen[i] = true;
+    for (i, seen) in seen.iter_mut().enumerate() {
+        if !std::mem::replace(seen, true) {
             out.push((i, 1));
         }
     }
