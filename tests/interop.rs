@@ -89,19 +89,19 @@ fn referentials(server: &TestServer) -> Vec<ReferentialDetail> {
         .collect()
 }
 
+/// Parent code of every item.
+type Parents = HashMap<String, Option<String>>;
+/// Each parent (None: the top) with its children's codes in order.
+type Children = Vec<(Option<String>, Vec<String>)>;
+
 /// Parent code of every item, and the children of every parent in order.
-fn tree(
-    d: &ReferentialDetail,
-) -> (
-    HashMap<String, Option<String>>,
-    Vec<(Option<String>, Vec<String>)>,
-) {
+fn tree(d: &ReferentialDetail) -> (Parents, Children) {
     let parents = d
         .items
         .iter()
         .map(|i| (i.code.clone(), i.parent.clone()))
         .collect();
-    let mut children: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    let mut children: Children = Vec::new();
     for item in &d.items {
         match children.iter_mut().find(|(p, _)| *p == item.parent) {
             Some((_, list)) => list.push(item.code.clone()),
@@ -179,8 +179,8 @@ fn moodle_csv_reproduces_every_referential(db: &TestDatabase) {
         // One row per item, parents first, the tree of the referential.
         let prefix = format!("{}:", d.id);
         let mut seen: HashSet<&str> = HashSet::new();
-        let mut parent_of: HashMap<String, Option<String>> = HashMap::new();
-        let mut children: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        let mut parent_of: Parents = HashMap::new();
+        let mut children: Children = Vec::new();
         let labels: HashMap<&str, &str> = d
             .items
             .iter()
@@ -343,7 +343,7 @@ fn case_package_reproduces_every_referential(db: &TestDatabase) {
             .iter()
             .map(|(c, i)| (i.as_str(), c.as_str()))
             .collect();
-        let mut parent_of: HashMap<String, Option<String>> = HashMap::new();
+        let mut parent_of: Parents = HashMap::new();
         let mut numbered: BTreeMap<Option<String>, Vec<(i64, String)>> = BTreeMap::new();
         for a in package["CFAssociations"].as_array().into_iter().flatten() {
             assert_eq!(a["associationType"], "isChildOf", "{}", d.id);
