@@ -113,30 +113,39 @@ pub fn shorten(text: &str, max: usize) -> String {
     )
 }
 
-/// The framework's taxonomy: per level (depth 1 first) the term of the kind most items
-/// of that level have (the first seen on a tie).
+/// Kinds that name a level best, first first: the structure of the diploma (domains,
+/// activities, tasks…) before what hangs on it (conditions, savoirs, PGI modules…).
+const LEVEL_KINDS: [ItemKind; 8] = [
+    ItemKind::Domain,
+    ItemKind::Function,
+    ItemKind::Activity,
+    ItemKind::Bloc,
+    ItemKind::Situation,
+    ItemKind::Task,
+    ItemKind::Competency,
+    ItemKind::Criterion,
+];
+
+/// The framework's taxonomy: per level (depth 1 first) the term of the kind that names
+/// the level best among the kinds of its items.
 fn taxonomies(items: &[Item], order: &[(usize, usize)]) -> String {
     let depth = order.iter().map(|&(_, d)| d).max().unwrap_or(0);
-    let mut counts: Vec<Vec<(&'static str, usize)>> = vec![Vec::new(); depth];
+    let rank = |kind: ItemKind| {
+        LEVEL_KINDS
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(LEVEL_KINDS.len())
+    };
+    let mut best: Vec<Option<ItemKind>> = vec![None; depth];
     for &(i, d) in order {
-        let term = taxonomy(items[i].kind);
-        let level = &mut counts[d - 1];
-        match level.iter_mut().find(|(t, _)| *t == term) {
-            Some((_, n)) => *n += 1,
-            None => level.push((term, 1)),
+        let kind = items[i].kind;
+        let level = &mut best[d - 1];
+        if level.is_none_or(|b| rank(kind) < rank(b)) {
+            *level = Some(kind);
         }
     }
-    counts
-        .iter()
-        .map(|level| {
-            // max_by_key keeps the last maximum: scan reversed to keep the first.
-            level
-                .iter()
-                .rev()
-                .max_by_key(|(_, n)| *n)
-                .map(|(t, _)| *t)
-                .unwrap_or("competency")
-        })
+    best.iter()
+        .map(|k| k.map_or("competency", taxonomy))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -293,6 +302,12 @@ mod tests {
         let ids: Vec<&str> = rows[2..].iter().map(|r| r[1].as_str()).collect();
         assert_eq!(ids, ["bts-x:D1", "bts-x:1.1", "bts-x:T.1.1.1", "bts-x:D2"]);
         assert_eq!(rows[2][0], "");
+        let mut mixed = items.clone();
+        mixed.insert(0, item("U1", ItemKind::Exam, None, "Épreuve"));
+        mixed.insert(1, item("U2", ItemKind::Exam, None, "Épreuve"));
+        let rows = read(&framework_csv(&referential(&mixed), &[]).unwrap_or_default());
+        assert_eq!(rows[1][13], "domain,practice,skill", "domains name level 1");
+        let rows = read(&framework_csv(&referential(&items), &[]).unwrap_or_default());
         assert_eq!(rows[3][0], "bts-x:D1");
         assert_eq!(rows[4][0], "bts-x:1.1");
         assert_eq!(rows[3][2], "1.1 Activité \"citée\"");
