@@ -363,6 +363,38 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
         ),
         (
             "GET",
+            "/api/referentials/{id}/export/moodle.csv",
+            "/api/referentials/bts-gpme/export/moodle.csv".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/referentials/{id}/export/moodle.csv",
+            "/api/referentials/nope/export/moodle.csv".into(),
+            None,
+            None,
+            404,
+        ),
+        (
+            "GET",
+            "/api/referentials/{id}/export/case.json",
+            "/api/referentials/crcn/export/case.json".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/referentials/{id}/export/case.json",
+            "/api/referentials/nope/export/case.json".into(),
+            None,
+            None,
+            404,
+        ),
+        (
+            "GET",
             "/api/search",
             "/api/search?q=paie".into(),
             None,
@@ -821,6 +853,18 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
             "{method} {template} {expected}: not documented"
         );
         if template == "/api/openapi.json" || expected == 204 {
+            continue;
+        }
+        if documented["content"]["application/json"].is_null() {
+            // A file that is not JSON (CSV): the documented media type must be the one served.
+            let response = ureq::get(&server.url(&path))
+                .call()
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+            let served = response.content_type().to_owned();
+            assert!(
+                documented["content"][served.as_str()].is_object(),
+                "{method} {template} {expected}: serves {served}, not documented"
+            );
             continue;
         }
         let schema = &documented["content"]["application/json"]["schema"];

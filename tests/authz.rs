@@ -226,6 +226,18 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         },
         Expectation {
             method: "GET",
+            template: "/api/referentials/{id}/export/moodle.csv",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/referentials/bts-gpme/export/moodle.csv")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/referentials/{id}/export/case.json",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/referentials/crcn/export/case.json")),
+        },
+        Expectation {
+            method: "GET",
             template: "/api/search",
             allowed: EVERYONE,
             request: Box::new(|_| get("/api/search?q=tva")),
