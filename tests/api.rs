@@ -363,6 +363,38 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
         ),
         (
             "GET",
+            "/api/referentials/{id}/export/moodle.csv",
+            "/api/referentials/bts-gpme/export/moodle.csv".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/referentials/{id}/export/moodle.csv",
+            "/api/referentials/nope/export/moodle.csv".into(),
+            None,
+            None,
+            404,
+        ),
+        (
+            "GET",
+            "/api/referentials/{id}/export/case.json",
+            "/api/referentials/crcn/export/case.json".into(),
+            None,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/referentials/{id}/export/case.json",
+            "/api/referentials/nope/export/case.json".into(),
+            None,
+            None,
+            404,
+        ),
+        (
+            "GET",
             "/api/search",
             "/api/search?q=paie".into(),
             None,
@@ -588,6 +620,196 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
         ),
         (
             "GET",
+            "/api/exercises",
+            "/api/exercises".into(),
+            admin,
+            None,
+            200,
+        ),
+        (
+            "POST",
+            "/api/exercises",
+            "/api/exercises".into(),
+            admin,
+            Some(
+                json!({ "title": "Devis et factures", "items": [{ "referential_id": "bacpro-agora", "code": "S1.1.1", "main": true }] }),
+            ),
+            201,
+        ),
+        (
+            "POST",
+            "/api/exercises",
+            "/api/exercises".into(),
+            admin,
+            Some(
+                json!({ "title": "Devis", "items": [{ "referential_id": "bacpro-agora", "code": "Z9" }] }),
+            ),
+            422,
+        ),
+        (
+            "GET",
+            "/api/exercises/{id}",
+            "/api/exercises/1".into(),
+            admin,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/exercises/{id}",
+            "/api/exercises/999".into(),
+            admin,
+            None,
+            404,
+        ),
+        (
+            "PUT",
+            "/api/exercises/{id}",
+            "/api/exercises/1".into(),
+            admin,
+            Some(
+                json!({ "title": "Devis et factures", "items": [{ "referential_id": "bacpro-agora", "code": "S1.1.1", "main": true }] }),
+            ),
+            200,
+        ),
+        (
+            "POST",
+            "/api/exercises/{id}/duplicate",
+            "/api/exercises/1/duplicate".into(),
+            admin,
+            None,
+            201,
+        ),
+        (
+            "PUT",
+            "/api/exercises/{id}/file",
+            "/api/exercises/1/file".into(),
+            admin,
+            None,
+            400,
+        ),
+        (
+            "GET",
+            "/api/exercises/{id}/file",
+            "/api/exercises/1/file".into(),
+            admin,
+            None,
+            404,
+        ),
+        (
+            "DELETE",
+            "/api/exercises/{id}/file",
+            "/api/exercises/1/file".into(),
+            admin,
+            None,
+            404,
+        ),
+        (
+            "POST",
+            "/api/exercises/suggestions",
+            "/api/exercises/suggestions".into(),
+            admin,
+            Some(json!({ "referential_id": "bacpro-agora", "title": "Devis clients" })),
+            200,
+        ),
+        (
+            "GET",
+            "/api/exercises/export.json",
+            "/api/exercises/export.json".into(),
+            admin,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/exercises/export.xlsx",
+            "/api/exercises/export.xlsx".into(),
+            None,
+            None,
+            401,
+        ),
+        (
+            "POST",
+            "/api/exercises/import/preview",
+            "/api/exercises/import/preview".into(),
+            admin,
+            None,
+            400,
+        ),
+        (
+            "POST",
+            "/api/exercises/import/commit",
+            "/api/exercises/import/commit".into(),
+            admin,
+            None,
+            400,
+        ),
+        (
+            "POST",
+            "/api/classes/{id}/exercises",
+            "/api/classes/1/exercises".into(),
+            admin,
+            Some(json!({ "exercise_id": 1, "starts_on": "2026-10-05", "ends_on": "2026-10-09" })),
+            201,
+        ),
+        (
+            "GET",
+            "/api/classes/{id}/exercises",
+            "/api/classes/1/exercises".into(),
+            admin,
+            None,
+            200,
+        ),
+        (
+            "PUT",
+            "/api/assignments/{id}",
+            "/api/assignments/1".into(),
+            admin,
+            Some(json!({ "exercise_id": 1, "starts_on": "2026-10-12" })),
+            200,
+        ),
+        (
+            "GET",
+            "/api/classes/{id}/coverage",
+            "/api/classes/1/coverage?on=2026-12-01".into(),
+            admin,
+            None,
+            200,
+        ),
+        (
+            "GET",
+            "/api/classes/{id}/coverage.xlsx",
+            "/api/classes/999/coverage.xlsx".into(),
+            admin,
+            None,
+            404,
+        ),
+        (
+            "POST",
+            "/api/coverage",
+            "/api/coverage".into(),
+            admin,
+            Some(json!({ "referential_id": "bacpro-agora", "exercise_ids": [1, 2] })),
+            200,
+        ),
+        (
+            "DELETE",
+            "/api/assignments/{id}",
+            "/api/assignments/1".into(),
+            admin,
+            None,
+            204,
+        ),
+        (
+            "DELETE",
+            "/api/exercises/{id}",
+            "/api/exercises/2".into(),
+            admin,
+            None,
+            204,
+        ),
+        (
+            "GET",
             "/api/audit",
             "/api/audit?limit=5".into(),
             admin,
@@ -631,6 +853,18 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
             "{method} {template} {expected}: not documented"
         );
         if template == "/api/openapi.json" || expected == 204 {
+            continue;
+        }
+        if documented["content"]["application/json"].is_null() {
+            // A file that is not JSON (CSV): the documented media type must be the one served.
+            let response = ureq::get(&server.url(&path))
+                .call()
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+            let served = response.content_type().to_owned();
+            assert!(
+                documented["content"][served.as_str()].is_object(),
+                "{method} {template} {expected}: serves {served}, not documented"
+            );
             continue;
         }
         let schema = &documented["content"]["application/json"]["schema"];

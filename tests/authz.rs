@@ -44,6 +44,10 @@ const SIGNED_IN: &[Who] = &[
     OtherAdmin,
 ];
 const ADMINS: &[Who] = &[Admin, OtherAdmin];
+const STAFF: &[Who] = &[Teacher, OtherTeacher, Admin, OtherAdmin];
+/// Title of the teacher's private exercise: no one else may see it in any list.
+const PRIVATE_TITLE: &str = "Facturation (privé)";
+const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
 /// One operation's request (per principal, so bodies can differ) and who may get a 2xx.
 struct Expectation {
@@ -124,6 +128,69 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         OtherAdmin | Anonymous => "direction@lycee-b.fr",
     };
 
+    // Exercises of the teacher (establishment A): a private one with a file, a shared
+    // one, spares for the deletions; and assignments in the teacher's class.
+    let teacher_token = tokens
+        .iter()
+        .find(|(w, _)| *w == Teacher)
+        .and_then(|(_, t)| t.clone())
+        .unwrap_or_default();
+    let exercise = |title: &str, visibility: &str| -> i64 {
+        let (status, body) = server.call(
+            "POST",
+            "/api/exercises",
+            Some(&teacher_token),
+            Some(json!({
+                "title": title,
+                "visibility": visibility,
+                "items": [{ "referential_id": "bacpro-agora", "code": "S1.1.1", "main": true }]
+            })),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().unwrap_or_default()
+    };
+    let with_file = |id: i64| {
+        let (status, body) = server.send_bytes(
+            "PUT",
+            &format!("/api/exercises/{id}/file?file_name=consignes.pdf"),
+            &teacher_token,
+            PDF,
+        );
+        assert_eq!(status, 200, "{body}");
+    };
+    let private = exercise(PRIVATE_TITLE, "private");
+    with_file(private);
+    let shared = exercise("Devis partagé", "establishment");
+    let [spare_teacher, spare_admin, spare_others] =
+        ["Brouillon 1", "Brouillon 2", "Brouillon 3"].map(|t| exercise(t, "private"));
+    let [file_teacher, file_admin] = ["Fichier 1", "Fichier 2"].map(|t| {
+        let id = exercise(t, "private");
+        with_file(id);
+        id
+    });
+    let assignment = || -> i64 {
+        let (status, body) = server.call(
+            "POST",
+            &format!("/api/classes/{class}/exercises"),
+            Some(&teacher_token),
+            Some(json!({ "exercise_id": shared, "starts_on": "2026-10-05" })),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().unwrap_or_default()
+    };
+    let [assigned, assigned_teacher, assigned_admin] = [assignment(), assignment(), assignment()];
+    let catalogue = serde_json::to_vec(&json!({
+        "format": "passerelle-exercises",
+        "version": 1,
+        "exercises": [{ "title": "Importé", "items": [] }]
+    }))
+    .unwrap_or_default();
+    let one_of = |who: Who, teacher: i64, admin: i64, others: i64| match who {
+        Teacher => teacher,
+        Admin => admin,
+        _ => others,
+    };
+
     let year = a.year_id;
     let csv = class_list.as_bytes().to_vec();
     let expectations: Vec<Expectation> = vec![
@@ -156,6 +223,18 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
             template: "/api/referentials/{id}/items/{code}",
             allowed: EVERYONE,
             request: Box::new(|_| get("/api/referentials/bts-gpme/items/T.1.2.4")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/referentials/{id}/export/moodle.csv",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/referentials/bts-gpme/export/moodle.csv")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/referentials/{id}/export/case.json",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/referentials/crcn/export/case.json")),
         },
         Expectation {
             method: "GET",
@@ -340,6 +419,183 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         },
         Expectation {
             method: "GET",
+            template: "/api/exercises",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/exercises")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exercises",
+            allowed: STAFF,
+            request: Box::new(|who| {
+                with_json(
+                    "/api/exercises",
+                    json!({ "title": format!("Exercice de {}", label(who)) }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exercises/{id}",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/exercises/{private}"))),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/exercises/{id}",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/exercises/{private}"),
+                    json!({ "title": PRIVATE_TITLE }),
+                )
+            }),
+        },
+        Expectation {
+            method: "DELETE",
+            template: "/api/exercises/{id}",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |who| {
+                let id = one_of(who, spare_teacher, spare_admin, spare_others);
+                get(format!("/api/exercises/{id}"))
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exercises/{id}/duplicate",
+            allowed: &[Teacher, OtherTeacher, Admin],
+            request: Box::new(move |_| get(format!("/api/exercises/{shared}/duplicate"))),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/exercises/{id}/file",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| Request {
+                path: format!("/api/exercises/{private}/file?file_name=consignes.pdf"),
+                body: Some(Body::File(PDF.to_vec())),
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exercises/{id}/file",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/exercises/{private}/file"))),
+        },
+        Expectation {
+            method: "DELETE",
+            template: "/api/exercises/{id}/file",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |who| {
+                let id = one_of(who, file_teacher, file_admin, private);
+                get(format!("/api/exercises/{id}/file"))
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exercises/suggestions",
+            allowed: STAFF,
+            request: Box::new(|_| {
+                with_json(
+                    "/api/exercises/suggestions",
+                    json!({ "referential_id": "bts-gpme", "title": "Facturation" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exercises/export.json",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/exercises/export.json")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exercises/export.xlsx",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/exercises/export.xlsx")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exercises/import/preview",
+            allowed: STAFF,
+            request: Box::new({
+                let catalogue = catalogue.clone();
+                move |_| Request {
+                    path: "/api/exercises/import/preview?file_name=c.json".into(),
+                    body: Some(Body::File(catalogue.clone())),
+                }
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exercises/import/commit",
+            allowed: STAFF,
+            request: Box::new(move |_| Request {
+                path: "/api/exercises/import/commit?file_name=c.json".into(),
+                body: Some(Body::File(catalogue.clone())),
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/classes/{id}/exercises",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/classes/{class}/exercises"))),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/classes/{id}/exercises",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/classes/{class}/exercises"),
+                    json!({ "exercise_id": shared, "starts_on": "2026-11-02" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/assignments/{id}",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/assignments/{assigned}"),
+                    json!({ "exercise_id": shared, "starts_on": "2026-10-12" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "DELETE",
+            template: "/api/assignments/{id}",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |who| {
+                let id = one_of(who, assigned_teacher, assigned_admin, assigned);
+                get(format!("/api/assignments/{id}"))
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/classes/{id}/coverage",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/classes/{class}/coverage"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/classes/{id}/coverage.xlsx",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/classes/{class}/coverage.xlsx"))),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/coverage",
+            allowed: &[Teacher, OtherTeacher, Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    "/api/coverage",
+                    json!({ "referential_id": "bacpro-agora", "exercise_ids": [shared] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
             template: "/api/audit",
             allowed: ADMINS,
             request: Box::new(|_| get("/api/audit")),
@@ -444,6 +700,14 @@ fn check_content(template: &str, who: Who, body: &Value, ids: &Ids) {
         "/api/accounts" => {
             assert_eq!(has_id(ids.student), who == Admin, "{who:?}: {body}");
         }
+        "/api/exercises" | "/api/exercises/export.json" => {
+            let text = body.to_string();
+            assert_eq!(
+                text.contains(PRIVATE_TITLE),
+                matches!(who, Teacher | Admin),
+                "{who:?} {template}: {body}"
+            );
+        }
         "/api/audit" if who == OtherAdmin => {
             let text = body.to_string();
             assert!(
@@ -458,9 +722,9 @@ fn check_content(template: &str, who: Who, body: &Value, ids: &Ids) {
 fn send(server: &TestServer, method: &str, request: &Request, token: Option<&str>) -> (u16, Value) {
     match &request.body {
         Some(Body::File(bytes)) => match token {
-            Some(token) => server.upload(&request.path, token, bytes),
+            Some(token) => server.send_bytes(method, &request.path, token, bytes),
             None => {
-                let result = ureq::post(&server.url(&request.path)).send_bytes(bytes);
+                let result = ureq::request(method, &server.url(&request.path)).send_bytes(bytes);
                 match result {
                     Ok(r) => (r.status(), Value::Null),
                     Err(ureq::Error::Status(code, _)) => (code, Value::Null),

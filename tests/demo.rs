@@ -40,7 +40,7 @@ fn row_counts(db: &TestDatabase) -> Vec<i64> {
         .unwrap_or_else(|e| panic!("{e}"));
     let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
     let conn = &mut *conn;
-    let counts: [QueryResult<i64>; 8] = [
+    let counts: [QueryResult<i64>; 11] = [
         establishments::table.count().get_result(conn),
         school_years::table.count().get_result(conn),
         classes::table.count().get_result(conn),
@@ -49,6 +49,9 @@ fn row_counts(db: &TestDatabase) -> Vec<i64> {
         class_teachers::table.count().get_result(conn),
         class_students::table.count().get_result(conn),
         audit_log::table.count().get_result(conn),
+        exercises::table.count().get_result(conn),
+        exercise_items::table.count().get_result(conn),
+        class_exercises::table.count().get_result(conn),
     ];
     counts
         .into_iter()
@@ -101,6 +104,30 @@ fn the_demo_loads_once_and_its_accounts_sign_in(db: &TestDatabase) {
     assert!(teachers.iter().all(|t| t["status"] == "active"));
     assert_eq!(get(&server, "/api/accounts?role=jury", &admin).len(), 1);
     assert!(!get(&server, "/api/audit", &admin).is_empty());
+
+    // The teacher finds a shared catalogue, and her classes' progression and coverage
+    // filled: exercises done early in the year, others planned.
+    let teacher = sign_in(&server, "claire.dubreuil@passerelle.test");
+    let catalogue = get(&server, "/api/exercises", &teacher);
+    assert!(catalogue.len() >= 10, "{catalogue:?}");
+    for class in get(&server, "/api/classes", &teacher) {
+        let id = class["id"].as_i64().unwrap_or_default();
+        assert!(!get(&server, &format!("/api/classes/{id}/exercises"), &teacher).is_empty());
+        let (status, coverage) = server.call(
+            "GET",
+            &format!("/api/classes/{id}/coverage?on=2026-10-15"),
+            Some(&teacher),
+            None,
+        );
+        assert_eq!(status, 200, "{coverage}");
+        let done = coverage["done_items"].as_u64().unwrap_or_default();
+        let covered = coverage["covered_items"].as_u64().unwrap_or_default();
+        assert!(
+            done > 0 && covered > done,
+            "{}: {done}/{covered}",
+            class["name"]
+        );
+    }
 
     // The student sees their class only, as printed.
     let token = sign_in(&server, &student);
@@ -169,6 +196,22 @@ fn generate_creates_the_counts_asked_for(db: &TestDatabase) {
         .get_result(conn)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(untaught, 0);
+    // 30 exercises (the default) per referential and establishment, all assigned to each
+    // class preparing it.
+    let exercises: i64 = exercises::table
+        .count()
+        .get_result(conn)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exercises, 3 * 2 * 30);
+    let assigned: i64 = class_exercises::table
+        .count()
+        .get_result(conn)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let classes: i64 = classes::table
+        .count()
+        .get_result(conn)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(assigned, classes * 30);
 
     // One establishment's admin sees its share: 500 / 3 → 167 for the first.
     let server = TestServer::start(db, &referentials_dir(), None);

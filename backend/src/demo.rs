@@ -486,7 +486,7 @@ pub type Step = fn(&mut DbConnection, &mut Demo<'_>) -> Result<(), AppError>;
 
 /// The demo's capabilities, in order. Later issues append theirs (exercises, portfolios,
 /// juries), each a function reading what earlier steps made.
-pub const STEPS: &[Step] = &[journal];
+pub const STEPS: &[Step] = &[journal, crate::exercises::demo::step];
 
 /// The audit log of what the demo created, as if the admin had done it on screen.
 fn journal(conn: &mut DbConnection, demo: &mut Demo<'_>) -> Result<(), AppError> {
@@ -659,6 +659,7 @@ pub struct Generated {
     pub admins: usize,
     pub teachers: usize,
     pub students: usize,
+    pub exercises: usize,
     pub elapsed: Duration,
     /// The first establishment's admin, to sign in with.
     pub first_admin: Option<String>,
@@ -742,6 +743,7 @@ pub fn generate(
     conn: &mut DbConnection,
     students: usize,
     establishments: usize,
+    exercises_per_class: usize,
     password: &str,
     now: NaiveDateTime,
 ) -> Result<Generated, AppError> {
@@ -762,8 +764,15 @@ pub fn generate(
                 format!("l'établissement {} existe déjà", plan.uai),
             ));
         }
-        conn.transaction::<_, AppError, _>(|conn| {
+        let exercises = conn.transaction::<_, AppError, _>(|conn| {
             let school = write_school(conn, &plan, &hash, now)?;
+            let exercises = crate::exercises::generate::exercises_for(
+                conn,
+                &plan,
+                &school,
+                exercises_per_class,
+                now,
+            )?;
             audit::record(
                 conn,
                 now,
@@ -774,9 +783,11 @@ pub fn generate(
                     object: &format!("establishment:{}", school.establishment),
                     detail: &format!("students: {share}"),
                 },
-            )
+            )?;
+            Ok(exercises)
         })?;
         report.establishments += 1;
+        report.exercises += exercises;
         report.classes += plan.classes.len();
         report.admins += plan.count(Role::Admin);
         report.teachers += plan.count(Role::Teacher);
@@ -797,13 +808,14 @@ fn plural(n: usize, word: &str) -> String {
 /// What to print after `passerelle generate`, in French.
 pub fn generated_summary(report: &Generated, password: Option<&str>) -> String {
     let mut out = format!(
-        "Généré en {} s : {}, {}, {}, {}, {}.\n",
+        "Généré en {} s : {}, {}, {}, {}, {}, {}.\n",
         format!("{:.1}", report.elapsed.as_secs_f64()).replace('.', ","),
         plural(report.establishments, "établissement"),
         plural(report.classes, "classe"),
         plural(report.admins, "administrateur"),
         plural(report.teachers, "enseignant"),
         plural(report.students, "élève"),
+        plural(report.exercises, "exercice"),
     );
     if let Some(admin) = &report.first_admin {
         out.push_str(&format!("  administration du premier : {admin}\n"));

@@ -67,6 +67,10 @@ enum Command {
         students: usize,
         #[arg(long, default_value_t = 40)]
         establishments: usize,
+        /// Exercises per referential of each establishment, all assigned to each class
+        /// preparing it (the coverage benchmark uses 300).
+        #[arg(long, default_value_t = 30)]
+        exercises_per_class: usize,
     },
 }
 
@@ -137,6 +141,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
         Command::Generate {
             students,
             establishments,
+            exercises_per_class,
         } => {
             let pool = db::connect(&url, 1)?;
             load(&pool, &cli.referentials)?;
@@ -146,6 +151,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 &mut conn,
                 students,
                 establishments,
+                exercises_per_class,
                 &password,
                 chrono::Utc::now().naive_utc(),
             )?;

@@ -176,4 +176,66 @@ diesel::allow_tables_to_appear_in_same_query!(
     class_teachers,
     class_students,
     invitations,
+    exercises,
+    exercise_items,
+    exercise_files,
+    class_exercises,
 );
+
+diesel::table! {
+    exercises (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        author_id -> BigInt,
+        title -> Text,
+        instructions -> Text,
+        software_id -> Nullable<Text>,
+        base_id -> Nullable<Text>,
+        modules -> Text,
+        features -> Text,
+        duration_minutes -> Nullable<Integer>,
+        level -> Nullable<Text>,
+        visibility -> Text,
+        copied_from -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exercise_items (exercise_id, referential_id, item_code) {
+        exercise_id -> BigInt,
+        referential_id -> Text,
+        item_code -> Text,
+        main -> Bool,
+    }
+}
+
+diesel::table! {
+    exercise_files (exercise_id) {
+        exercise_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    class_exercises (id) {
+        id -> BigInt,
+        class_id -> BigInt,
+        exercise_id -> BigInt,
+        starts_on -> Date,
+        ends_on -> Date,
+        assigned_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(exercises -> users (author_id));
+diesel::joinable!(exercise_items -> exercises (exercise_id));
+diesel::joinable!(exercise_files -> exercises (exercise_id));
+diesel::joinable!(class_exercises -> exercises (exercise_id));
+diesel::joinable!(class_exercises -> classes (class_id));

@@ -14,7 +14,7 @@ use crate::auth::{PasswordHasher, TokenConfig};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::referentials;
-use crate::{audit, people};
+use crate::{audit, exercises, people};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -82,6 +82,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                     .configure(referentials::api::routes)
                     .configure(auth::api::routes)
                     .configure(people::routes)
+                    .configure(exercises::routes)
                     .configure(audit::routes)
                     .default_service(web::to(api_not_found)),
             )

@@ -351,19 +351,56 @@ macro_rules! on_both_engines {
 impl TestServer {
     /// POST of raw bytes (a file upload) with a bearer token: (status, JSON body or Null).
     pub fn upload(&self, path: &str, bearer: &str, bytes: &[u8]) -> (u16, serde_json::Value) {
-        let result = ureq::post(&self.url(path))
+        self.send_bytes("POST", path, bearer, bytes)
+    }
+
+    /// Raw bytes with any method and a bearer token: (status, JSON body or Null).
+    pub fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: &str,
+        bytes: &[u8],
+    ) -> (u16, serde_json::Value) {
+        let result = ureq::request(method, &self.url(path))
             .set("Authorization", &format!("Bearer {bearer}"))
             .set("Content-Type", "application/octet-stream")
             .send_bytes(bytes);
         let (status, text) = match result {
             Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
             Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
-            Err(e) => panic!("POST {path}: {e}"),
+            Err(e) => panic!("{method} {path}: {e}"),
         };
         (
             status,
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
+    }
+
+    /// GET of a file with a bearer token: (status, content type, content disposition,
+    /// bytes).
+    pub fn download(&self, path: &str, bearer: &str) -> (u16, String, String, Vec<u8>) {
+        let result = ureq::get(&self.url(path))
+            .set("Authorization", &format!("Bearer {bearer}"))
+            .call();
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.header("Content-Type").unwrap_or("").to_owned();
+        let disposition = response
+            .header("Content-Disposition")
+            .unwrap_or("")
+            .to_owned();
+        let mut bytes = Vec::new();
+        response
+            .into_reader()
+            .take(64 << 20)
+            .read_to_end(&mut bytes)
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        (status, content_type, disposition, bytes)
     }
 }
 

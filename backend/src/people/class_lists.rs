@@ -10,11 +10,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use futures_util::StreamExt;
 use passerelle_api::{
     ImportCounts, ImportReport, ImportRowReport, Role, RowAction, RowIssue, SchoolYear,
 };
@@ -64,40 +62,6 @@ impl From<ImportError> for AppError {
     }
 }
 
-/// Reads the upload, refusing it (413) as soon as it exceeds the limit: an over-size body
-/// is never held in memory whole.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, AppError> {
-    let too_large = || {
-        AppError::too_large(
-            "too_large",
-            format!(
-                "fichier trop volumineux : {} Mo au plus",
-                MAX_IMPORT_BYTES / (1024 * 1024)
-            ),
-        )
-    };
-    // A declared length over the limit is refused before a byte is read.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_IMPORT_BYTES) {
-        return Err(too_large());
-    }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            AppError::bad_request("unreadable", format!("envoi interrompu ou illisible : {e}"))
-        })?;
-        if body.len() + chunk.len() > MAX_IMPORT_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 /// `preview` and `commit` differ only by `write`.
 async fn handle(
     req: HttpRequest,
@@ -129,7 +93,7 @@ async fn import(
                 "file_name : nom du fichier manquant (il indique le format attendu)",
             )
         })?;
-    let bytes = read_body(req, payload).await?;
+    let bytes = crate::upload::read_body(req, payload, MAX_IMPORT_BYTES).await?;
     let now = Utc::now().naive_utc();
     let actor = principal.user_id;
     run(&state.pool, move |conn| {

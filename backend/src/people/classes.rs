@@ -217,7 +217,7 @@ async fn create_year(
     Ok(HttpResponse::Created().json(year))
 }
 
-type ClassRow = (i64, String, i64, String, String, i64);
+pub(crate) type ClassRow = (i64, String, i64, String, String, i64);
 
 fn class_summary(
     (id, name, school_year_id, school_year, referential_id, _): ClassRow,
@@ -233,7 +233,7 @@ fn class_summary(
 
 /// The classes a principal may see: all of the establishment for an admin, the assigned
 /// ones for a teacher, their own for a student. Optionally one class only.
-fn visible_classes(
+pub(crate) fn visible_classes(
     conn: &mut DbConnection,
     principal: &Principal,
     only: Option<i64>,

@@ -308,6 +308,32 @@ pub fn parse_class_list(
     }
 }
 
+/// The first worksheet of an .xlsx as text rows (1-based row numbers, empty rows left
+/// out), read with the same defences as class lists (zip bombs, cell budgets). For the
+/// other importers (exercise catalogues).
+pub fn xlsx_text_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
+    if !matches!(sniff(bytes)?, Content::Xlsx) {
+        return Err(ImportError::new(
+            415,
+            "wrong_format",
+            "ce fichier n'est pas un classeur .xlsx",
+        ));
+    }
+    let mut workbook: Xlsx<Cursor<&[u8]>> =
+        Xlsx::new(Cursor::new(bytes)).map_err(ImportError::unreadable)?;
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| ImportError::new(422, "no_header", "le classeur n'a aucune feuille"))?;
+    let grid = xlsx_grid(&mut workbook, &first, &mut Budget::default())?;
+    Ok(grid
+        .rows
+        .iter()
+        .map(|(row, cells)| (row + 1, cells.iter().map(cell_text).collect()))
+        .collect())
+}
+
 // ---------------------------------------------------------------------------------------
 // Format detection
 

@@ -32,7 +32,7 @@ pub const MAX_INVITATIONS: usize = 10_000;
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 const CODE_LEN: usize = 12;
 
-pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub use crate::upload::XLSX_MIME;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/invitations", web::post().to(issue_invitations));

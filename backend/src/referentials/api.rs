@@ -16,12 +16,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/referentials", web::get().to(list))
         .route("/referentials/{id}", web::get().to(detail))
         .route("/referentials/{id}/items/{code}", web::get().to(item))
-        .route("/search", web::get().to(search));
+        .route("/search", web::get().to(search))
+        .configure(super::export::routes);
 }
 
 /// The referentials to answer from: the snapshot in hand (re-checked in the background
 /// when due), or, before the first one exists, one read from the database.
-async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError> {
+pub(crate) async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError> {
     if let Some(cached) = state.catalog.cached(Instant::now()) {
         if cached.stale && state.catalog.begin_refresh() {
             let state = state.clone();
@@ -48,7 +49,7 @@ async fn snapshot(state: &web::Data<AppState>) -> Result<Arc<Snapshot>, AppError
     .await?
 }
 
-fn unknown_referential(id: &str) -> AppError {
+pub(crate) fn unknown_referential(id: &str) -> AppError {
     AppError::not_found(format!("référentiel inconnu : {id}"))
 }
 

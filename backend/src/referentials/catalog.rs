@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
+use chrono::NaiveDateTime;
 use passerelle_api::{
     AttrValue, Item, ItemDetail, ItemKind, ItemRef, KindCounts, ReferentialDetail, ReferentialRef,
     ReferentialSummary, SearchHit, SEARCH_MAX_RESULTS,
@@ -29,6 +30,10 @@ use crate::fold::fold;
 pub struct Entry {
     pub summary: ReferentialSummary,
     pub content_hash: String,
+    /// When this version of the referential was loaded (UTC): its last change.
+    pub loaded_at: NaiveDateTime,
+    /// Seed files the items come from.
+    pub seeds: Vec<String>,
     /// `GET /api/referentials/{id}` body, serialised once…
     pub detail_json: Bytes,
     /// …and gzipped once, for the clients that accept it (every browser).
@@ -169,6 +174,7 @@ fn build(
             item.source.text = text;
         }
         let items = detail.items;
+        let seeds = detail.seeds;
         let by_code = items
             .iter()
             .enumerate()
@@ -189,6 +195,8 @@ fn build(
                 counts,
             },
             content_hash: row.content_hash,
+            loaded_at: row.loaded_at,
+            seeds,
             detail_json,
             detail_gzip,
             items,
@@ -246,6 +254,11 @@ fn search_entry(item: &Item) -> SearchEntry {
 }
 
 impl Entry {
+    /// The items in display (file) order.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
     pub fn reference(&self) -> ReferentialRef {
         ReferentialRef {
             id: self.summary.id.clone(),
@@ -277,6 +290,20 @@ impl Entry {
         }
         out.reverse();
         out
+    }
+
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.by_code.get(code).map(|&i| &self.items[i])
+    }
+
+    /// Position of an item in [`Entry::items`].
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
+    /// The label of item `index`, folded (accent- and case-insensitive matching).
+    pub fn folded_label(&self, index: usize) -> &str {
+        self.search.get(index).map_or("", |s| s.label.as_str())
     }
 
     pub fn item_detail(&self, code: &str) -> Option<ItemDetail> {

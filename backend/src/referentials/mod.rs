@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod export;
 pub mod file;
 pub mod store;
 

@@ -153,6 +153,7 @@ fn view(d: &ReferentialDetail, tree: &TreeState, dispatch: &Callback<TreeAction>
                     <span>{ format!("Identifiant {}", d.id) }</span>
                 </p>
                 { attributes(d) }
+                { exports(d) }
             </header>
             <div class="toolbar">
                 <div class="chips" role="group" aria-label="Filtrer par type d'élément">
@@ -170,6 +171,26 @@ fn view(d: &ReferentialDetail, tree: &TreeState, dispatch: &Callback<TreeAction>
             </div>
             { body }
         </section>
+    }
+}
+
+/// Downloads of the referential for the tools schools already run (Moodle, CASE).
+fn exports(d: &ReferentialDetail) -> Html {
+    let base = format!("/api/referentials/{}/export", d.id);
+    html! {
+        <div class="exports" role="group" aria-labelledby="exports-title">
+            <span class="exports-title" id="exports-title">{ "Exporter" }</span>
+            <a class="btn" id="export-moodle" href={format!("{base}/moodle.csv")}
+                download={format!("{}-moodle.csv", d.id)}
+                title="Référentiel de compétences à importer dans Moodle (Administration du site › Compétences › Importer un référentiel de compétences)">
+                { "Moodle (CSV)" }
+            </a>
+            <a class="btn" id="export-case" href={format!("{base}/case.json")}
+                download={format!("{}-case.json", d.id)}
+                title="Paquet 1EdTech CASE 1.1 (CFPackage), pour les outils compatibles CASE">
+                { "CASE 1.1 (JSON)" }
+            </a>
+        </div>
     }
 }
 

@@ -1,0 +1,121 @@
+//! Request bodies that carry files (class lists, catalogues, attachments).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+
+use crate::error::AppError;
+
+/// Reads the upload, refusing it (413) as soon as it exceeds the limit: an over-size body
+/// is never held in memory whole.
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, AppError> {
+    let too_large = || {
+        AppError::too_large(
+            "too_large",
+            format!(
+                "fichier trop volumineux : {} Mo au plus",
+                limit / (1024 * 1024)
+            ),
+        )
+    };
+    // A declared length over the limit is refused before a byte is read.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::bad_request("unreadable", format!("envoi interrompu ou illisible : {e}"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to download: `Content-Disposition: attachment` with the name in plain ASCII
+/// (for old clients) and in UTF-8 (RFC 6266/5987), never cached by shared computers.
+pub fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> actix_web::HttpResponse {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    actix_web::HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .content_type(content_type)
+        .body(bytes)
+}
+
+/// A user-supplied file name made safe to store and to send back: its last path
+/// component, no control characters, at most 120 characters (extension kept).
+pub fn safe_file_name(name: &str, fallback: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        return fallback.to_owned();
+    }
+    if cleaned.chars().count() <= 120 {
+        return cleaned;
+    }
+    let (stem, ext) = match cleaned.rsplit_once('.') {
+        Some((s, e)) if e.chars().count() <= 10 => (s.to_owned(), format!(".{e}")),
+        _ => (cleaned.clone(), String::new()),
+    };
+    let keep = 120 - ext.chars().count();
+    format!("{}{ext}", stem.chars().take(keep).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn file_names_lose_paths_controls_and_length() {
+        assert_eq!(safe_file_name("../../etc/passwd", "f"), "passwd");
+        assert_eq!(safe_file_name("a\0b.pdf", "f"), "ab.pdf");
+        assert_eq!(safe_file_name("..\\..\\x.pdf", "f"), "x.pdf");
+        assert_eq!(safe_file_name("..", "f.pdf"), "f.pdf");
+        let long = format!("{}.pdf", "é".repeat(300));
+        let safe = safe_file_name(&long, "f");
+        assert_eq!(safe.chars().count(), 120);
+        assert!(safe.ends_with(".pdf"));
+    }
+}
