@@ -23,8 +23,10 @@ const COL_W: u32 = 26;
 const HEAD_H: u32 = 170;
 const WEEK_W: u32 = 46;
 const WEEK_HEAD_H: u32 = 44;
-/// Characters of a label that fit at depth 0 (12 px font, ~6.6 px per character).
-const LABEL_CHARS: usize = 56;
+/// Room kept at the right of the label column for the count or status dot.
+const LABEL_END: u32 = 52;
+/// Room at the right of the matrix for the last rotated column titles.
+const HEAD_OVERHANG: u32 = 110;
 /// Characters of an exercise title in a column head.
 const TITLE_CHARS: usize = 26;
 /// Longest span of an exercise counted in the weekly view, in weeks.
@@ -280,16 +282,19 @@ fn defs() -> Html {
     }
 }
 
-fn row_label(r: &CoverageRow, width_chars: usize) -> Html {
+fn row_label(r: &CoverageRow) -> Html {
     let indent = 8 + r.depth * 14;
     let full = format!("{} {}", r.code, r.label);
-    let room = width_chars.saturating_sub((r.depth * 2) as usize).max(12);
+    // Room left of the count (or status dot), at ~6.7 px a character (7.4 in bold).
+    let per_char = if r.mappable { 6.7 } else { 7.4 };
+    let room = (f64::from(LABEL_W.saturating_sub(indent + LABEL_END)) / per_char) as usize;
+    let label_room = room.saturating_sub(r.code.chars().count() + 1).max(8);
     html! {
         <text x={indent.to_string()} y={(ROW_H * 7 / 10).to_string()}
             class={classes!("cov-label", (!r.mappable).then_some("group"))}>
-            <title>{ full.clone() }</title>
+            <title>{ full }</title>
             <tspan class="cov-code">{ r.code.clone() }</tspan>
-            { format!(" {}", truncate(&r.label, room.saturating_sub(r.code.chars().count() + 1))) }
+            { format!(" {}", truncate(&r.label, label_room)) }
         </text>
     }
 }
@@ -308,7 +313,7 @@ fn row_count(r: &CoverageRow) -> Html {
 /// Items × exercises: one row per item, one column per exercise in date order.
 fn matrix(c: &Coverage) -> Html {
     let cols = c.exercises.len() as u32;
-    let width = LABEL_W + cols.max(1) * COL_W + 16;
+    let width = LABEL_W + cols.max(1) * COL_W + HEAD_OVERHANG;
     let height = HEAD_H + c.rows.len() as u32 * ROW_H + 4;
     // Columns in date order (undated last), whatever the order of `exercises`.
     let mut order: Vec<usize> = (0..c.exercises.len()).collect();
@@ -361,7 +366,7 @@ fn matrix(c: &Coverage) -> Html {
                 data-mappable={r.mappable.to_string()} data-depth={r.depth.to_string()}>
                 <rect class={classes!("cov-bg", format!("status-{status}"), (!r.mappable).then_some("group"))}
                     x="0" y="0" width={width.to_string()} height={ROW_H.to_string()} />
-                { row_label(r, LABEL_CHARS) }
+                { row_label(r) }
                 if r.mappable {
                     <circle class={classes!("cov-dot", format!("status-{status}"))}
                         cx={(LABEL_W - 12).to_string()} cy={(ROW_H / 2).to_string()} r="4">
@@ -506,7 +511,7 @@ fn weeks(c: &Coverage) -> Html {
                         <g class="cov-row group" transform={format!("translate(0 {y})")} data-code={g.code.clone()}
                             data-status={status_name(g.status)} data-depth={g.depth.to_string()}>
                             <rect class="cov-bg group" x="0" y="0" width={width.to_string()} height={ROW_H.to_string()} />
-                            { row_label(g, LABEL_CHARS) }
+                            { row_label(g) }
                             { row_count(g) }
                             { for weeks.iter().enumerate().map(|(i, w)| {
                                 let n = practised.get(&(g.code.clone(), *w)).map_or(0, BTreeSet::len);

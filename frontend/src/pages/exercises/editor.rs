@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use passerelle_api::{
-    AttachedFile, Exercise, ExerciseInput, ItemLink, LinkedItem, Suggestion, SuggestionRequest,
-    Visibility, EXERCISE_INSTRUCTIONS_MAX_CHARS, EXERCISE_TITLE_MAX_CHARS,
+    AttachedFile, Exercise, ExerciseInput, ItemKind, ItemLink, LinkedItem, Suggestion,
+    SuggestionRequest, Visibility, EXERCISE_INSTRUCTIONS_MAX_CHARS, EXERCISE_TITLE_MAX_CHARS,
 };
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -26,6 +26,8 @@ use crate::state::{use_api, use_app_state, use_referential, Load};
 const SUGGEST_DEBOUNCE_MS: u32 = 600;
 /// Item search hits shown.
 const SEARCH_HITS: usize = 30;
+/// Kinds an exercise can be linked to (the server refuses the others).
+const MAPPABLE_KINDS: [ItemKind; 3] = [ItemKind::Task, ItemKind::Situation, ItemKind::Competency];
 
 /// The exercise being edited.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -714,7 +716,7 @@ fn ItemPicker(props: &ItemPickerProps) -> Html {
     };
     let hits = match &detail {
         _ if q.chars().count() < 2 => html! {
-            <p class="muted small">{ "Tapez au moins deux caractères : un code (T.1.2.4) ou des mots du libellé." }</p>
+            <p class="muted small">{ "Tapez au moins deux caractères : un code (T.1.2.4) ou des mots du libellé d'une tâche, situation ou compétence." }</p>
         },
         Load::Loading => html! { <Loading text="Chargement du référentiel…" /> },
         Load::Failed(e) => html! { <ErrorMessage error={e.clone()} what="Référentiel" /> },
@@ -722,6 +724,7 @@ fn ItemPicker(props: &ItemPickerProps) -> Html {
             let found: Vec<_> = r
                 .items
                 .iter()
+                .filter(|i| MAPPABLE_KINDS.contains(&i.kind))
                 .filter(|i| matches_all(&format!("{} {}", i.code, i.label), &q))
                 .take(SEARCH_HITS)
                 .collect();
