@@ -135,7 +135,16 @@ pub fn HitBody(props: &HitBodyProps) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::match_ranges;
+    use super::{match_ranges, matches_all};
+
+    #[test]
+    fn every_word_must_match() {
+        let title = "Facturation des commandes — JUPITER MEDIA";
+        assert!(matches_all(title, "jupiter factur"));
+        assert!(matches_all(title, ""));
+        assert!(!matches_all(title, "jupiter paie"));
+        assert!(matches_all("Déclaration de TVA", "declaration tva"));
+    }
 
     #[test]
     fn matches_ignore_case_and_accents() {
