@@ -492,6 +492,18 @@ fn the_snapshot_answers_features_and_implied_items(db: &TestDatabase) {
         "{situation:?}"
     );
     assert!(snapshot.features_of("bts-gpme", "nope").is_empty());
+    // Inferred uses (no PGI list in the BTS AG PME-PMI seed) carry a rationale.
+    let ag = snapshot.features_of("bts-ag-pme-pmi", "T.1.2.4");
+    assert!(
+        ag.contains(&"factures") && ag.contains(&"relances"),
+        "{ag:?}"
+    );
+    assert!(snapshot
+        .pgi()
+        .uses
+        .iter()
+        .filter(|u| u.referential == "bts-ag-pme-pmi")
+        .all(|u| u.rationale.is_some()));
     let mut deduped = task.clone();
     deduped.dedup();
     assert_eq!(deduped.len(), task.len());
