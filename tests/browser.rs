@@ -101,6 +101,9 @@ fn a_teacher_browses_a_referential_and_searches() {
     assert!(!browser
         .find_all(".correspondence a[href='/referentiels/bts-ag-pme-pmi/items/T.1.2.4']")
         .is_empty());
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        let _ = std::fs::write(format!("{dir}/item.png"), browser.screenshot_png());
+    }
 
     if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
         let _ = std::fs::write(format!("{dir}/search.png"), browser.screenshot_png());

@@ -106,14 +106,18 @@ impl Snapshot {
     }
 
     /// The items of other referentials linked to this one, in both directions, each
-    /// naming the OTHER item; in file order.
+    /// naming the OTHER item; closest first (same, related, cites, prepares), then in
+    /// file order.
     pub fn correspondences_of(&self, referential: &str, code: &str) -> Vec<Correspondence> {
-        self.links_by_item
+        let mut out: Vec<Correspondence> = self
+            .links_by_item
             .get(&(referential.to_owned(), code.to_owned()))
             .into_iter()
             .flatten()
             .filter_map(|&i| self.correspondence(&self.links[i], referential, code))
-            .collect()
+            .collect();
+        out.sort_by_key(|c| c.relation);
+        out
     }
 
     /// Items of other referentials implied by `items` (referential, code): the links of
