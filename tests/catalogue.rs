@@ -286,7 +286,7 @@ fn correspondences_are_sound_and_complete() {
         for item in &d.items {
             if let Some(passerelle_api::AttrValue::List(crcn)) = item.attributes.get("crcn") {
                 for c in crcn {
-                    let code = c.split(|ch: char| ch == ' ').next().unwrap_or_default();
+                    let code = c.split(' ').next().unwrap_or_default();
                     cited.insert((item.code.clone(), code.trim_end_matches('.').to_owned()));
                 }
             }
@@ -540,8 +540,11 @@ fn replace_in(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// (feature id, label) and (from, to, relation) as stored, read straight from the database.
-fn stored(db: &TestDatabase) -> (Vec<(String, String)>, Vec<(String, String, String)>) {
+/// (feature id, label) and (from, to, relation) as stored.
+type Stored = (Vec<(String, String)>, Vec<(String, String, String)>);
+
+/// What is stored, read straight from the database.
+fn stored(db: &TestDatabase) -> Stored {
     use diesel::prelude::*;
     use passerelle::schema::{correspondences, pgi_features};
     let pool = passerelle::db::connect(&passerelle::config::DatabaseUrl::parse(&db.url), 1)
