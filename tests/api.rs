@@ -458,6 +458,23 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
             Some(weak),
             400,
         ),
+        ("GET", "/api/pgi", "/api/pgi".into(), None, None, 200),
+        (
+            "POST",
+            "/api/correspondences/implied",
+            "/api/correspondences/implied".into(),
+            None,
+            Some(json!({ "items": [{ "referential_id": "bts-gpme", "code": "T.1.2.4" }] })),
+            200,
+        ),
+        (
+            "POST",
+            "/api/correspondences/implied",
+            "/api/correspondences/implied".into(),
+            None,
+            Some(json!({ "items": [{ "referential_id": "bts-gpme", "code": "T.9.9.9" }] })),
+            422,
+        ),
         (
             "POST",
             "/api/auth/activate",

@@ -243,6 +243,23 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
             request: Box::new(|_| get("/api/search?q=tva")),
         },
         Expectation {
+            method: "GET",
+            template: "/api/pgi",
+            allowed: EVERYONE,
+            request: Box::new(|_| get("/api/pgi")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/correspondences/implied",
+            allowed: EVERYONE,
+            request: Box::new(|_| {
+                with_json(
+                    "/api/correspondences/implied",
+                    json!({ "items": [{ "referential_id": "bts-gpme", "code": "T.1.2.4" }] }),
+                )
+            }),
+        },
+        Expectation {
             method: "POST",
             template: "/api/auth/login",
             allowed: &[],

@@ -1,5 +1,6 @@
 //! The SPA in real headless Chromium against the real server (SQLite): open the list of
-//! referentials, open BTS GPME, expand a bloc, search "TVA" and check the hits shown.
+//! referentials, open BTS GPME, expand a bloc, search "TVA" and check the hits shown, then an
+//! item page and its correspondences.
 
 use passerelle_tests::webdriver::{built_spa, Browser};
 use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
@@ -79,6 +80,30 @@ fn a_teacher_browses_a_referential_and_searches() {
         "{described:?}"
     );
     assert!(hits.len() <= 50);
+
+    // The item page lists its correspondences, in French, linking to the other item.
+    browser.goto(&server.url("/referentiels/bts-gpme/items/T.1.2.4"));
+    let links = browser.wait_for(".correspondence[data-referential='bts-ag-pme-pmi']", |_| {
+        true
+    });
+    let text = links[0].text();
+    assert!(
+        text.contains("identique") && text.contains("T.1.2.4"),
+        "{text}"
+    );
+    let prepared = browser.find_all(".correspondence[data-code='S1.2.2']");
+    assert!(
+        prepared
+            .first()
+            .is_some_and(|p| p.text().contains("préparé par")),
+        "no AGOrA situation S1.2.2 among the correspondences"
+    );
+    assert!(!browser
+        .find_all(".correspondence a[href='/referentiels/bts-ag-pme-pmi/items/T.1.2.4']")
+        .is_empty());
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        let _ = std::fs::write(format!("{dir}/item.png"), browser.screenshot_png());
+    }
 
     if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
         let _ = std::fs::write(format!("{dir}/search.png"), browser.screenshot_png());

@@ -89,6 +89,24 @@ fn teachers_keep_share_and_duplicate_exercises(db: &TestDatabase) {
     assert!(exercise.items[0].label.starts_with("Facturation"));
     assert!(exercise.can_edit);
     assert_eq!(exercise.author.last_name, "Dubreuil");
+    // The features' module follows them; the links' correspondences are shown.
+    assert!(
+        exercise.modules.contains(&"gestion-commerciale".to_owned()),
+        "{:?}",
+        exercise.modules
+    );
+    assert!(
+        exercise
+            .implied
+            .iter()
+            .any(|c| c.referential_id == "bts-ag-pme-pmi" && c.code == "T.1.2.4"),
+        "{:?}",
+        exercise.implied
+    );
+    assert!(exercise
+        .implied
+        .iter()
+        .any(|c| c.referential_id == "bacpro-agora" && c.code == "S1.2.2"));
     let path = format!("/api/exercises/{}", exercise.id);
 
     // Private: the colleague neither lists nor reads it; a student has no catalogue.
@@ -214,6 +232,30 @@ fn mapping_refuses_unknown_and_unmappable_items(db: &TestDatabase) {
         .unwrap_or_default()
         .starts_with("duration_minutes"));
 
+    // PGI ids must come from the catalogue.
+    for (field, value) in [
+        ("software_id", json!("sap")),
+        ("base_id", json!("base-inconnue")),
+        ("features", json!(["factures", "teleportation"])),
+        ("modules", json!(["astrologie"])),
+    ] {
+        let mut body = invoicing();
+        body[field] = value;
+        let (status, answer) = attempt(body);
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (422, Some("unknown_pgi")),
+            "{field}"
+        );
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(field),
+            "{answer}"
+        );
+    }
+
     // Nothing was written by the refused requests.
     assert!(list(&server, &s.teacher).is_empty());
 
@@ -265,6 +307,20 @@ fn suggestions_find_items_by_words(db: &TestDatabase) {
         Some(json!({ "referential_id": "bts-gpme", "title": "FACTURATION REGLEMENTS RELANCES" })),
     );
     assert_eq!(plain[0]["code"], "T.1.2.4", "{plain}");
+    // By PGI features alone: items whose domain calls for invoicing.
+    let (status, by_feature) = server.call(
+        "POST",
+        "/api/exercises/suggestions",
+        Some(&s.teacher),
+        Some(json!({ "referential_id": "bts-gpme", "features": ["factures"] })),
+    );
+    assert_eq!(status, 200, "{by_feature}");
+    let by_feature: Vec<Suggestion> =
+        serde_json::from_value(by_feature).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!by_feature.is_empty());
+    assert!(by_feature
+        .iter()
+        .all(|s| s.features == ["factures"] && s.words.is_empty()));
     // Unknown referential, and students, are refused.
     let (status, body) = server.call(
         "POST",

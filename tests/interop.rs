@@ -345,8 +345,26 @@ fn case_package_reproduces_every_referential(db: &TestDatabase) {
             .collect();
         let mut parent_of: Parents = HashMap::new();
         let mut numbered: BTreeMap<Option<String>, Vec<(i64, String)>> = BTreeMap::new();
+        let mut cross: Vec<(String, String)> = Vec::new();
         for a in package["CFAssociations"].as_array().into_iter().flatten() {
-            assert_eq!(a["associationType"], "isChildOf", "{}", d.id);
+            if a["associationType"] != "isChildOf" {
+                // Correspondences: from one of this document's items to another
+                // referential's item.
+                let kind = a["associationType"].as_str().unwrap_or_default();
+                assert!(["exactMatchOf", "isRelatedTo"].contains(&kind), "{a}");
+                let origin = a["originNodeURI"]["identifier"]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(code_of.contains_key(origin), "{}: {a}", d.id);
+                cross.push((
+                    kind.to_owned(),
+                    a["destinationNodeURI"]["title"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                ));
+                continue;
+            }
             let origin = a["originNodeURI"]["identifier"]
                 .as_str()
                 .unwrap_or_default();
@@ -388,6 +406,16 @@ fn case_package_reproduces_every_referential(db: &TestDatabase) {
             assert_eq!(sequence, expected_sequence, "{}: {parent:?}", d.id);
             let order: Vec<String> = got.into_iter().map(|(_, c)| c).collect();
             assert_eq!(order, codes, "{}: order under {parent:?}", d.id);
+        }
+
+        // Every referential has correspondences (the CRCN through AGOrA's citations); the
+        // same task title in the old BTS is an exact match.
+        assert!(!cross.is_empty(), "{}: no correspondence", d.id);
+        if d.id == "bts-ag-pme-pmi" {
+            assert!(
+                cross.contains(&("exactMatchOf".to_owned(), "bts-gpme T.1.2.4".to_owned())),
+                "{cross:?}"
+            );
         }
 
         // Stable: a second export is the same document.

@@ -123,6 +123,9 @@ pub struct Exercise {
     pub author: PersonRef,
     /// Main links first, then in referential order.
     pub items: Vec<LinkedItem>,
+    /// What the links imply in the other referentials, through correspondences.
+    #[serde(default)]
+    pub implied: Vec<crate::Correspondence>,
     pub file: Option<AttachedFile>,
     /// The exercise it was duplicated from, if still visible.
     pub copied_from: Option<i64>,

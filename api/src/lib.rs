@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 pub mod auth;
 pub mod exercises;
 pub mod people;
+pub mod pgi;
 pub mod referential;
 pub use auth::*;
 pub use exercises::*;
 pub use people::*;
+pub use pgi::*;
 pub use referential::*;
 
 /// Every error the API returns has this body, with an HTTP status that matches `code`.

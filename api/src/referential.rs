@@ -270,6 +270,9 @@ pub struct ItemDetail {
     pub ancestors: Vec<ItemRef>,
     /// In display order.
     pub children: Vec<ItemRef>,
+    /// Items of other referentials linked to this one (referentials/correspondences/).
+    #[serde(default)]
+    pub correspondences: Vec<crate::Correspondence>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

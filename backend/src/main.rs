@@ -104,11 +104,24 @@ fn run(cli: Cli) -> Result<(), AppError> {
     let url = DatabaseUrl::parse(&cli.database_url);
     match cli.command {
         Command::Load { dry_run: true } => {
-            let data =
-                referentials::file::read_dir(&cli.referentials).map_err(AppError::InvalidData)?;
-            for d in &data {
+            let data = referentials::read_dir(&cli.referentials).map_err(AppError::InvalidData)?;
+            for d in &data.referentials {
                 println!("{}: {} items, valid", d.id, d.items.len());
             }
+            let pgi = &data.pgi.catalogue;
+            println!(
+                "PGI catalogue: {} software, {} modules, {} features, {} bases, {} uses, valid",
+                pgi.software.len(),
+                pgi.modules.len(),
+                pgi.features.len(),
+                pgi.bases.len(),
+                pgi.uses.len()
+            );
+            println!(
+                "correspondences: {} links in {} files, valid",
+                data.correspondences.links.len(),
+                data.correspondences.pairs.len()
+            );
             Ok(())
         }
         Command::Admin {

@@ -161,6 +161,108 @@ diesel::table! {
 
 diesel::joinable!(invitations -> users (user_id));
 
+diesel::table! {
+    catalogue_loads (name) {
+        name -> Text,
+        content_hash -> Text,
+        loaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pgi_software (id) {
+        id -> Text,
+        position -> Integer,
+        name -> Text,
+        source -> Nullable<Text>,
+        citation -> Nullable<Text>,
+        also_at -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pgi_modules (id) {
+        id -> Text,
+        position -> Integer,
+        label -> Text,
+        software -> Text,
+        source -> Nullable<Text>,
+        citation -> Nullable<Text>,
+        also_at -> Text,
+    }
+}
+
+diesel::table! {
+    pgi_features (id) {
+        id -> Text,
+        position -> Integer,
+        module_id -> Text,
+        label -> Text,
+        keywords -> Text,
+        sources -> Text,
+    }
+}
+
+diesel::table! {
+    pgi_bases (id) {
+        id -> Text,
+        position -> Integer,
+        name -> Text,
+        software -> Text,
+        notes -> Text,
+        sources -> Text,
+        rationale -> Nullable<Text>,
+        recommended_for -> Text,
+    }
+}
+
+diesel::table! {
+    pgi_base_modules (base_id, module_id) {
+        base_id -> Text,
+        module_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    pgi_uses (id) {
+        id -> BigInt,
+        entry -> Integer,
+        referential_id -> Text,
+        item_code -> Text,
+        feature_id -> Text,
+        source -> Nullable<Text>,
+        rationale -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    correspondence_pairs (from_referential, to_referential) {
+        from_referential -> Text,
+        to_referential -> Text,
+        rationale -> Text,
+    }
+}
+
+diesel::table! {
+    correspondences (id) {
+        id -> BigInt,
+        from_referential -> Text,
+        from_code -> Text,
+        to_referential -> Text,
+        to_code -> Text,
+        relation -> Text,
+        rationale -> Nullable<Text>,
+        source -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(pgi_features -> pgi_modules (module_id));
+diesel::joinable!(pgi_base_modules -> pgi_bases (base_id));
+diesel::joinable!(pgi_base_modules -> pgi_modules (module_id));
+diesel::joinable!(pgi_uses -> pgi_features (feature_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     referentials,
     referential_items,
@@ -180,6 +282,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     exercise_items,
     exercise_files,
     class_exercises,
+    catalogue_loads,
+    pgi_software,
+    pgi_modules,
+    pgi_features,
+    pgi_bases,
+    pgi_base_modules,
+    pgi_uses,
+    correspondence_pairs,
+    correspondences,
 );
 
 diesel::table! {

@@ -67,8 +67,12 @@ pub struct Filter {
 
 /// Items of `entry` that links to other referentials imply, through correspondences.
 fn implied_codes(snapshot: &Snapshot, entry: &Entry, link: &ItemLink) -> Vec<String> {
-    let _ = (snapshot, entry, link);
-    Vec::new()
+    snapshot
+        .implied(&[(link.referential_id.clone(), link.code.clone())])
+        .into_iter()
+        .filter(|c| c.referential_id == entry.summary.id)
+        .map(|c| c.code)
+        .collect()
 }
 
 fn stronger(a: LinkStrength, b: LinkStrength) -> LinkStrength {

@@ -10,7 +10,7 @@ use super::store::{self, Checked};
 use crate::db::DbConnection;
 use crate::demo::Demo;
 use crate::error::AppError;
-use crate::schema::{class_exercises, referential_items};
+use crate::schema::{class_exercises, pgi_features, referential_items};
 
 struct DemoExercise {
     referential: &'static str,
@@ -71,7 +71,7 @@ const EXERCISES: &[DemoExercise] = &[
                        la cohérence avec le chiffre d'affaires.",
         software: Some("ebp"),
         base: Some("jupiter-media"),
-        features: &["declaration-de-tva"],
+        features: &["declaration-tva"],
         minutes: 110,
         items: &[("T.1.6.4", true), ("T.1.6.1", false), ("B1.C6", false)],
     },
@@ -82,7 +82,7 @@ const EXERCISES: &[DemoExercise] = &[
                        plan de trésorerie à trois mois.",
         software: Some("ebp"),
         base: Some("buromod"),
-        features: &["lettrage", "echeancier"],
+        features: &["lettrage", "echeanciers"],
         minutes: 165,
         items: &[
             ("T.1.6.2", true),
@@ -98,7 +98,7 @@ const EXERCISES: &[DemoExercise] = &[
                        variables et contrôlez les bulletins édités.",
         software: Some("ebp"),
         base: Some("jupiter-media"),
-        features: &["bulletins-de-paie"],
+        features: &["bulletins-paie"],
         minutes: 110,
         items: &[("T.3.1.4", true), ("T.3.1.3", false), ("B3.C2", true)],
     },
@@ -109,7 +109,7 @@ const EXERCISES: &[DemoExercise] = &[
                        transformation, présentez un tableau de bord mensuel.",
         software: Some("ebp"),
         base: Some("jupiter-media"),
-        features: &["tableaux-de-bord", "extraction-vers-tableur"],
+        features: &["tableaux-de-bord", "extraction-tableur"],
         minutes: 165,
         items: &[("T.4.7.2", true), ("B4.C8", true), ("T.4.5.1", false)],
     },
@@ -120,7 +120,7 @@ const EXERCISES: &[DemoExercise] = &[
                        plan d'amortissement.",
         software: Some("ebp"),
         base: Some("jupiter-media"),
-        features: &["immobilisations"],
+        features: &["fiches-immobilisations", "amortissements"],
         minutes: 55,
         items: &[("T.1.5.3", true)],
     },
@@ -175,7 +175,7 @@ const EXERCISES: &[DemoExercise] = &[
                        déclaration.",
         software: Some("open-line"),
         base: Some("jupiter-media"),
-        features: &["declaration-de-tva"],
+        features: &["declaration-tva"],
         minutes: 110,
         items: &[("S2.2.4", true), ("C2.2.4", true)],
     },
@@ -185,7 +185,7 @@ const EXERCISES: &[DemoExercise] = &[
         instructions: "Saisissez les éléments du mois et éditez les bulletins de salaire.",
         software: Some("open-line"),
         base: Some("jupiter-media"),
-        features: &["bulletins-de-paie"],
+        features: &["bulletins-paie"],
         minutes: 110,
         items: &[("S3.2.4", true), ("C3.2.4", false)],
     },
@@ -216,7 +216,7 @@ const EXERCISES: &[DemoExercise] = &[
         instructions: "Préparez les bulletins du mois et contrôlez-les avant distribution.",
         software: Some("ebp"),
         base: Some("jupiter-media"),
-        features: &["bulletins-de-paie"],
+        features: &["bulletins-paie"],
         minutes: 165,
         items: &[("RNCP34786BC03.C7", true), ("RNCP34786BC03.C9", false)],
     },
@@ -263,6 +263,18 @@ pub fn step(conn: &mut DbConnection, demo: &mut Demo<'_>) -> Result<(), AppError
                 return Err(AppError::internal(format!(
                     "demo exercise « {} »: unknown item {}:{}",
                     exercise.title, link.referential_id, link.code
+                )));
+            }
+        }
+        for feature in exercise.features {
+            let found: i64 = pgi_features::table
+                .filter(pgi_features::id.eq(feature))
+                .count()
+                .get_result(conn)?;
+            if found == 0 {
+                return Err(AppError::internal(format!(
+                    "demo exercise « {} »: unknown PGI feature {feature}",
+                    exercise.title
                 )));
             }
         }

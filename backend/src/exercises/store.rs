@@ -164,7 +164,7 @@ pub fn check(snapshot: &Snapshot, input: ExerciseInput) -> Result<Checked, AppEr
     let level = optional_text("level", input.level, 80)?;
     let software_id = optional_text("software_id", input.software_id, 80)?;
     let base_id = optional_text("base_id", input.base_id, 80)?;
-    let modules = dedup(input.modules);
+    let mut modules = dedup(input.modules);
     let features = dedup(input.features);
     check_pgi(
         snapshot,
@@ -173,6 +173,15 @@ pub fn check(snapshot: &Snapshot, input: ExerciseInput) -> Result<Checked, AppEr
         &modules,
         &features,
     )?;
+    // A feature's module is used whenever the feature is: no need to tick both.
+    for feature in &features {
+        let module = snapshot.pgi().features.iter().find(|f| f.id == *feature);
+        if let Some(module) = module.map(|f| &f.module) {
+            if !modules.contains(module) {
+                modules.push(module.clone());
+            }
+        }
+    }
     let items = check_links(snapshot, input.items)?;
     Ok(Checked {
         title,
@@ -188,7 +197,8 @@ pub fn check(snapshot: &Snapshot, input: ExerciseInput) -> Result<Checked, AppEr
     })
 }
 
-/// Software, base, modules and features must exist in the PGI catalogue.
+/// Software, base, modules and features must exist in the PGI catalogue, and the base
+/// must be one for the chosen software.
 pub fn check_pgi(
     snapshot: &Snapshot,
     software: Option<&str>,
@@ -196,29 +206,42 @@ pub fn check_pgi(
     modules: &[String],
     features: &[String],
 ) -> Result<(), AppError> {
-    let _ = snapshot;
+    let pgi = snapshot.pgi();
     let unknown = |field: &str, what: &str, id: &str| {
         AppError::unprocessable(
             "unknown_pgi",
             format!("{field} : {what} inconnu du catalogue PGI : « {id} »"),
         )
     };
-    let shaped = |id: &str| {
-        !id.is_empty()
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    if let Some(s) = software.filter(|s| !shaped(s)) {
+    if let Some(s) = software.filter(|s| !pgi.software.iter().any(|x| x.id == *s)) {
         return Err(unknown("software_id", "logiciel", s));
     }
-    if let Some(b) = base.filter(|b| !shaped(b)) {
-        return Err(unknown("base_id", "base", b));
+    if let Some(b) = base {
+        let found = pgi
+            .bases
+            .iter()
+            .find(|x| x.id == b)
+            .ok_or_else(|| unknown("base_id", "base", b))?;
+        if let Some(s) = software.filter(|s| !found.software.iter().any(|x| x == s)) {
+            return Err(AppError::unprocessable(
+                "unknown_pgi",
+                format!(
+                    "base_id : la base « {} » ne s'utilise pas avec « {s} »",
+                    found.name
+                ),
+            ));
+        }
     }
-    if let Some(m) = modules.iter().find(|m| !shaped(m)) {
+    if let Some(m) = modules
+        .iter()
+        .find(|m| !pgi.modules.iter().any(|x| x.id == **m))
+    {
         return Err(unknown("modules", "module", m));
     }
-    if let Some(f) = features.iter().find(|f| !shaped(f)) {
+    if let Some(f) = features
+        .iter()
+        .find(|f| !pgi.features.iter().any(|x| x.id == **f))
+    {
         return Err(unknown("features", "fonctionnalité", f));
     }
     Ok(())
@@ -441,10 +464,15 @@ pub fn exercise(
             .map(|s| s.id),
         None => None,
     };
+    let keys: Vec<(String, String)> = links
+        .iter()
+        .map(|l| (l.referential_id.clone(), l.code.clone()))
+        .collect();
     Ok(Exercise {
         id: row.id,
         author: person(conn, row.author_id)?,
         items: linked_items(snapshot, &links),
+        implied: snapshot.implied(&keys),
         file: file_info(conn, row.id)?,
         copied_from,
         can_edit: row.editable_by(principal),

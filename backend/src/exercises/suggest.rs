@@ -152,8 +152,7 @@ fn stems(text: &str) -> Vec<(String, String)> {
 
 /// Feature ids an item calls for (itself or its ancestors), from the PGI catalogue.
 fn item_features<'a>(snapshot: &'a Snapshot, referential: &str, code: &str) -> Vec<&'a str> {
-    let _ = (snapshot, referential, code);
-    Vec::new()
+    snapshot.features_of(referential, code)
 }
 
 pub fn suggest(snapshot: &Snapshot, entry: &Entry, request: &SuggestionRequest) -> Vec<Suggestion> {

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use passerelle_api::{ReferentialSummary, SearchResults, SEARCH_QUERY_MAX_CHARS};
+use passerelle_api::{
+    ImpliedRequest, ReferentialSummary, SearchResults, IMPLIED_MAX_ITEMS, SEARCH_QUERY_MAX_CHARS,
+};
 use serde::Deserialize;
 
 use super::catalog::{self, Snapshot};
@@ -17,6 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/referentials/{id}", web::get().to(detail))
         .route("/referentials/{id}/items/{code}", web::get().to(item))
         .route("/search", web::get().to(search))
+        .route("/pgi", web::get().to(pgi))
+        .route("/correspondences/implied", web::post().to(implied))
         .configure(super::export::routes);
 }
 
@@ -112,11 +116,50 @@ async fn item(
 ) -> Result<HttpResponse, AppError> {
     let (id, code) = path.into_inner();
     let snapshot = snapshot(&state).await?;
-    let entry = snapshot.get(&id).ok_or_else(|| unknown_referential(&id))?;
-    let detail = entry
-        .item_detail(&code)
+    snapshot.get(&id).ok_or_else(|| unknown_referential(&id))?;
+    let detail = snapshot
+        .item_detail(&id, &code)
         .ok_or_else(|| AppError::not_found(format!("élément inconnu dans {id} : {code}")))?;
     Ok(HttpResponse::Ok().json(detail))
+}
+
+async fn pgi(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let snapshot = snapshot(&state).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(snapshot.pgi_json.clone()))
+}
+
+async fn implied(
+    state: web::Data<AppState>,
+    body: web::Json<ImpliedRequest>,
+) -> Result<HttpResponse, AppError> {
+    let request = body.into_inner();
+    if request.items.len() > IMPLIED_MAX_ITEMS {
+        return Err(AppError::unprocessable(
+            "too_many_items",
+            format!("items : au plus {IMPLIED_MAX_ITEMS} éléments par demande"),
+        ));
+    }
+    let snapshot = snapshot(&state).await?;
+    let unknown: Vec<String> = request
+        .items
+        .iter()
+        .filter(|i| !snapshot.has_item(&i.referential_id, &i.code))
+        .map(|i| format!("{} {}", i.referential_id, i.code))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::unprocessable(
+            "unknown_item",
+            format!("éléments inconnus : {}", unknown.join(", ")),
+        ));
+    }
+    let items: Vec<(String, String)> = request
+        .items
+        .into_iter()
+        .map(|i| (i.referential_id, i.code))
+        .collect();
+    Ok(HttpResponse::Ok().json(snapshot.implied(&items)))
 }
 
 #[derive(Deserialize)]

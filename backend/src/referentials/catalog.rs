@@ -17,10 +17,12 @@ use std::time::{Duration, Instant};
 use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use passerelle_api::{
-    AttrValue, Item, ItemDetail, ItemKind, ItemRef, KindCounts, ReferentialDetail, ReferentialRef,
-    ReferentialSummary, SearchHit, SEARCH_MAX_RESULTS,
+    AttrValue, Correspondence, Direction, Item, ItemDetail, ItemKind, ItemRef, KindCounts,
+    PgiCatalogue, ReferentialDetail, ReferentialRef, ReferentialSummary, SearchHit,
+    SEARCH_MAX_RESULTS,
 };
 
+use super::correspondences::Link;
 use super::store;
 use crate::db::DbConnection;
 use crate::error::AppError;
@@ -56,11 +58,125 @@ struct SearchEntry {
 pub struct Snapshot {
     fingerprint: Vec<(String, String)>,
     pub entries: Vec<Arc<Entry>>,
+    pgi: PgiCatalogue,
+    /// `GET /api/pgi` body, serialised once.
+    pub pgi_json: Bytes,
+    /// (referential, item) → features declared on it, in catalogue order.
+    features_by_item: HashMap<(String, String), Vec<usize>>,
+    links: Vec<Link>,
+    /// (referential, item) → indices in `links` of the links from or to it.
+    links_by_item: HashMap<(String, String), Vec<usize>>,
 }
 
 impl Snapshot {
     pub fn get(&self, id: &str) -> Option<&Arc<Entry>> {
         self.entries.iter().find(|e| e.summary.id == id)
+    }
+
+    /// The PGI catalogue (referentials/pgi/catalogue.toml).
+    pub fn pgi(&self) -> &PgiCatalogue {
+        &self.pgi
+    }
+
+    /// True when `code` is an item of referential `referential`.
+    pub fn has_item(&self, referential: &str, code: &str) -> bool {
+        self.get(referential)
+            .is_some_and(|e| e.by_code.contains_key(code))
+    }
+
+    /// Ids of the features the item calls for, declared on it or on one of its ancestors,
+    /// each once, in catalogue order. Empty for an unknown item.
+    pub fn features_of(&self, referential: &str, code: &str) -> Vec<&str> {
+        let Some(entry) = self.get(referential) else {
+            return Vec::new();
+        };
+        let Some(&index) = entry.by_code.get(code) else {
+            return Vec::new();
+        };
+        let mut found: Vec<usize> = std::iter::once(&entry.items[index])
+            .chain(entry.ancestors(index))
+            .filter_map(|item| {
+                self.features_by_item
+                    .get(&(referential.to_owned(), item.code.clone()))
+            })
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .filter_map(|i| self.pgi.features.get(i).map(|f| f.id.as_str()))
+            .collect()
+    }
+
+    /// The items of other referentials linked to this one, in both directions, each
+    /// naming the OTHER item; closest first (same, related, cites, prepares), then in
+    /// file order.
+    pub fn correspondences_of(&self, referential: &str, code: &str) -> Vec<Correspondence> {
+        let mut out: Vec<Correspondence> = self
+            .links_by_item
+            .get(&(referential.to_owned(), code.to_owned()))
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.correspondence(&self.links[i], referential, code))
+            .collect();
+        out.sort_by_key(|c| c.relation);
+        out
+    }
+
+    /// Items of other referentials implied by `items` (referential, code): the links of
+    /// each, one step, both directions; each other item once (its first link), never
+    /// one of `items`.
+    pub fn implied(&self, items: &[(String, String)]) -> Vec<Correspondence> {
+        let given: std::collections::HashSet<(&str, &str)> = items
+            .iter()
+            .map(|(r, c)| (r.as_str(), c.as_str()))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (referential, code) in items {
+            for c in self.correspondences_of(referential, code) {
+                if c.referential_id == *referential
+                    || given.contains(&(c.referential_id.as_str(), c.code.as_str()))
+                {
+                    continue;
+                }
+                if seen.insert((c.referential_id.clone(), c.code.clone())) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
+    /// An item's page: the item, its ancestors, children and correspondences.
+    pub fn item_detail(&self, referential: &str, code: &str) -> Option<ItemDetail> {
+        let mut detail = self.get(referential)?.item_detail(code)?;
+        detail.correspondences = self.correspondences_of(referential, code);
+        Some(detail)
+    }
+
+    /// `link` seen from (referential, code), which is one of its ends.
+    fn correspondence(&self, link: &Link, referential: &str, code: &str) -> Option<Correspondence> {
+        let (direction, other_ref, other_code) =
+            if link.from_referential == referential && link.from_code == code {
+                (Direction::Outgoing, &link.to_referential, &link.to_code)
+            } else {
+                (Direction::Incoming, &link.from_referential, &link.from_code)
+            };
+        let other = self.get(other_ref)?;
+        let item = other.items.get(*other.by_code.get(other_code)?)?;
+        Some(Correspondence {
+            referential_id: other_ref.clone(),
+            code: item.code.clone(),
+            kind: item.kind,
+            label: item.label.clone(),
+            relation: link.relation,
+            direction,
+            rationale: link.rationale.clone(),
+            source: link.source.clone(),
+        })
     }
 }
 
@@ -121,7 +237,12 @@ impl Catalog {
         if let Some(s) = self.confirm(&fingerprint, now) {
             return Ok(s);
         }
-        let snapshot = Arc::new(build(fingerprint, store::load_all(conn)?)?);
+        let snapshot = Arc::new(build(
+            fingerprint,
+            store::load_all(conn)?,
+            store::load_pgi(conn)?,
+            store::load_links(conn)?,
+        )?);
         if let Ok(mut current) = self.current.write() {
             *current = Some((snapshot.clone(), now));
         }
@@ -142,6 +263,8 @@ impl Catalog {
 fn build(
     fingerprint: Vec<(String, String)>,
     stored: Vec<(store::ReferentialRow, Vec<Item>)>,
+    pgi: PgiCatalogue,
+    links: Vec<Link>,
 ) -> Result<Snapshot, AppError> {
     let mut entries = Vec::with_capacity(stored.len());
     for (row, items) in stored {
@@ -205,9 +328,40 @@ fn build(
             search,
         }));
     }
+    let feature_index: HashMap<&str, usize> = pgi
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
+    let mut features_by_item: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for u in &pgi.uses {
+        features_by_item
+            .entry((u.referential.clone(), u.item.clone()))
+            .or_default()
+            .extend(
+                u.features
+                    .iter()
+                    .filter_map(|f| feature_index.get(f.as_str())),
+            );
+    }
+    let mut links_by_item: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, l) in links.iter().enumerate() {
+        for end in [
+            (l.from_referential.clone(), l.from_code.clone()),
+            (l.to_referential.clone(), l.to_code.clone()),
+        ] {
+            links_by_item.entry(end).or_default().push(i);
+        }
+    }
     Ok(Snapshot {
         fingerprint,
         entries,
+        pgi_json: Bytes::from(serde_json::to_vec(&pgi)?),
+        pgi,
+        features_by_item,
+        links,
+        links_by_item,
     })
 }
 
@@ -324,6 +478,7 @@ impl Entry {
             item,
             ancestors,
             children,
+            correspondences: Vec::new(),
         })
     }
 }

@@ -144,7 +144,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<ReferentialData>, Vec<String>> {
         .map_err(|e| vec![format!("{}: cannot read folder: {e}", dir.display())])?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        // Files only, no recursion: the PGI catalogue and the correspondences live in
+        // subfolders (pgi/, correspondences/) and are read by their own modules.
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
     if paths.is_empty() {
@@ -429,15 +431,7 @@ pub fn parse(name: &str, text: &str, seeds: &mut Seeds) -> Result<ReferentialDat
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut hasher = Sha256::new();
-    hasher.update(LOADER_VERSION.as_bytes());
-    hasher.update(text.as_bytes());
-    let content_hash = hasher
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let content_hash = content_hash(&[text]);
     Ok(ReferentialData {
         id: header.id,
         title: header.title,
@@ -449,15 +443,41 @@ pub fn parse(name: &str, text: &str, seeds: &mut Seeds) -> Result<ReferentialDat
     })
 }
 
+/// Hash of a data file's text (or of several, in order), with the loader version: what
+/// the database keeps to skip unchanged loads.
+pub fn content_hash(texts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(LOADER_VERSION.as_bytes());
+    for text in texts {
+        hasher.update(text.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Resolves `seed:line` to the line's plain text.
 fn resolve_line(place: &str, listed: &[String], seeds: &mut Seeds) -> Result<SourceLine, String> {
-    let (seed, line) = place
-        .rsplit_once(':')
-        .and_then(|(s, l)| Some((s, l.parse::<u32>().ok()?)))
-        .ok_or("expected `seed:line`")?;
+    let (seed, _) = split_place(place)?;
     if !listed.iter().any(|s| s == seed) {
         return Err(format!("seed `{seed}` is not listed in referential.seeds"));
     }
+    seed_line(place, seeds)
+}
+
+fn split_place(place: &str) -> Result<(&str, u32), String> {
+    place
+        .rsplit_once(':')
+        .and_then(|(s, l)| Some((s, l.parse::<u32>().ok()?)))
+        .ok_or_else(|| "expected `seed:line`".to_owned())
+}
+
+/// Resolves `seed:line`, for any seed of the sources folder, to the line's plain text.
+pub fn seed_line(place: &str, seeds: &mut Seeds) -> Result<SourceLine, String> {
+    let (seed, line) = split_place(place)?;
     let lines = seeds.lines(seed).ok_or("seed not found")?;
     let text = line
         .checked_sub(1)

@@ -5,12 +5,20 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use passerelle_api::{Item, ItemKind};
+use passerelle_api::{
+    FeatureUse, Item, ItemKind, PgiCatalogue, PgiFeature, PgiModule, PgiSoftware, TrainingBase,
+};
 
+use super::correspondences::{CorrespondenceData, Link};
 use super::file::ReferentialData;
+use super::pgi::PgiData;
+use super::LoadData;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::schema::{referential_items, referentials};
+use crate::schema::{
+    catalogue_loads, correspondence_pairs, correspondences, pgi_base_modules, pgi_bases,
+    pgi_features, pgi_modules, pgi_software, pgi_uses, referential_items, referentials,
+};
 use crate::with_conn;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -94,9 +102,17 @@ const INSERT_CHUNK: usize = 500;
 /// already stored is left untouched, so loading at every start costs one query.
 pub fn store(
     conn: &mut DbConnection,
-    data: &[ReferentialData],
+    load: &LoadData,
     now: NaiveDateTime,
 ) -> Result<Vec<LoadOutcome>, AppError> {
+    let data = &load.referentials;
+    let loads: HashMap<String, String> = catalogue_loads::table
+        .select((catalogue_loads::name, catalogue_loads::content_hash))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let pgi_changed = loads.get(PGI_LOAD) != Some(&load.pgi.content_hash);
+    let links_changed = loads.get(CORRESPONDENCES_LOAD) != Some(&load.correspondences.content_hash);
     let stored: HashMap<String, String> = referentials::table
         .select((referentials::id, referentials::content_hash))
         .load::<(String, String)>(conn)?
@@ -115,11 +131,11 @@ pub fn store(
             ..LoadOutcome::default()
         })
         .collect();
-    if changed.is_empty() {
+    if changed.is_empty() && !pgi_changed && !links_changed {
         return Ok(outcomes);
     }
-    with_conn!(conn, |c| c.transaction::<_, AppError, _>(|c| {
-        for d in &changed {
+    conn.transaction::<_, AppError, _>(|conn| {
+        with_conn!(conn, |c| for d in &changed {
             let row = ReferentialRow {
                 id: d.id.clone(),
                 title: d.title.clone(),
@@ -179,20 +195,37 @@ pub fn store(
                 .execute(c)?;
             }
             outcomes.push(outcome);
+        });
+        if pgi_changed {
+            store_pgi(conn, &load.pgi, now)?;
+        }
+        if links_changed {
+            store_correspondences(conn, &load.correspondences, now)?;
         }
         Ok(())
-    }))?;
+    })?;
     outcomes.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(outcomes)
 }
 
-/// `(id, content_hash)` of every stored referential, sorted: changes whenever any
-/// referential is (re)loaded, by this server or another one on the same database.
+/// `(id, content_hash)` of every stored referential, sorted, then `(@name, hash)` of the
+/// PGI catalogue and the correspondences: changes whenever any of them is (re)loaded, by
+/// this server or another one on the same database.
 pub fn fingerprint(conn: &mut DbConnection) -> Result<Vec<(String, String)>, AppError> {
-    Ok(referentials::table
+    let mut out: Vec<(String, String)> = referentials::table
         .select((referentials::id, referentials::content_hash))
         .order(referentials::id)
-        .load(conn)?)
+        .load(conn)?;
+    let loads: Vec<(String, String)> = catalogue_loads::table
+        .select((catalogue_loads::name, catalogue_loads::content_hash))
+        .order(catalogue_loads::name)
+        .load(conn)?;
+    out.extend(
+        loads
+            .into_iter()
+            .map(|(name, hash)| (format!("@{name}"), hash)),
+    );
+    Ok(out)
 }
 
 /// Everything stored, referentials sorted by id, items in display order.
@@ -222,4 +255,425 @@ pub fn load_all(conn: &mut DbConnection) -> Result<Vec<(ReferentialRow, Vec<Item
             (r, items)
         })
         .collect())
+}
+
+/// `catalogue_loads` names.
+const PGI_LOAD: &str = "pgi";
+const CORRESPONDENCES_LOAD: &str = "correspondences";
+
+fn position(index: usize) -> Result<i32, AppError> {
+    i32::try_from(index).map_err(|_| AppError::internal("too many catalogue entries"))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    Ok(serde_json::to_string(value)?)
+}
+
+fn record_load(
+    c: &mut DbConnection,
+    name: &str,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::delete(catalogue_loads::table.filter(catalogue_loads::name.eq(name))).execute(c)?;
+    diesel::insert_into(catalogue_loads::table)
+        .values((
+            catalogue_loads::name.eq(name),
+            catalogue_loads::content_hash.eq(hash),
+            catalogue_loads::loaded_at.eq(now),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pgi_software)]
+struct SoftwareRow {
+    id: String,
+    position: i32,
+    name: String,
+    source: Option<String>,
+    citation: Option<String>,
+    also_at: String,
+    note: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pgi_modules)]
+struct ModuleRow {
+    id: String,
+    position: i32,
+    label: String,
+    software: String,
+    source: Option<String>,
+    citation: Option<String>,
+    also_at: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pgi_features)]
+struct FeatureRow {
+    id: String,
+    position: i32,
+    module_id: String,
+    label: String,
+    keywords: String,
+    sources: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pgi_bases)]
+struct BaseRow {
+    id: String,
+    position: i32,
+    name: String,
+    software: String,
+    notes: String,
+    sources: String,
+    rationale: Option<String>,
+    recommended_for: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pgi_base_modules)]
+struct BaseModuleRow {
+    base_id: String,
+    module_id: String,
+    position: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = pgi_uses)]
+struct UseRow {
+    entry: i32,
+    referential_id: String,
+    item_code: String,
+    feature_id: String,
+    source: Option<String>,
+    rationale: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = correspondence_pairs)]
+struct PairRow {
+    from_referential: String,
+    to_referential: String,
+    rationale: String,
+}
+
+#[derive(Insertable, Queryable, Selectable)]
+#[diesel(table_name = correspondences)]
+struct LinkRow {
+    from_referential: String,
+    from_code: String,
+    to_referential: String,
+    to_code: String,
+    relation: String,
+    rationale: Option<String>,
+    source: Option<String>,
+}
+
+/// Inserts `rows` in chunks, on the connection's own engine (multi-row INSERT).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(INSERT_CHUNK) {
+            with_conn!($conn, |c| diesel::insert_into($table)
+                .values(chunk)
+                .execute(c))?;
+        }
+    };
+}
+
+/// Replaces the stored catalogue (inside the load's transaction).
+fn store_pgi(c: &mut DbConnection, data: &PgiData, now: NaiveDateTime) -> Result<(), AppError> {
+    diesel::delete(pgi_uses::table).execute(c)?;
+    diesel::delete(pgi_base_modules::table).execute(c)?;
+    diesel::delete(pgi_bases::table).execute(c)?;
+    diesel::delete(pgi_features::table).execute(c)?;
+    diesel::delete(pgi_modules::table).execute(c)?;
+    diesel::delete(pgi_software::table).execute(c)?;
+    let cat = &data.catalogue;
+    let mut software = Vec::new();
+    for (i, s) in cat.software.iter().enumerate() {
+        software.push(SoftwareRow {
+            id: s.id.clone(),
+            position: position(i)?,
+            name: s.name.clone(),
+            source: s.source.clone(),
+            citation: s.citation.clone(),
+            also_at: json(&s.also_at)?,
+            note: s.note.clone(),
+        });
+    }
+    insert_rows!(c, pgi_software::table, software);
+    let mut modules = Vec::new();
+    for (i, m) in cat.modules.iter().enumerate() {
+        modules.push(ModuleRow {
+            id: m.id.clone(),
+            position: position(i)?,
+            label: m.label.clone(),
+            software: json(&m.software)?,
+            source: m.source.clone(),
+            citation: m.citation.clone(),
+            also_at: json(&m.also_at)?,
+        });
+    }
+    insert_rows!(c, pgi_modules::table, modules);
+    let mut features = Vec::new();
+    for (i, f) in cat.features.iter().enumerate() {
+        features.push(FeatureRow {
+            id: f.id.clone(),
+            position: position(i)?,
+            module_id: f.module.clone(),
+            label: f.label.clone(),
+            keywords: json(&f.keywords)?,
+            sources: json(&f.sources)?,
+        });
+    }
+    insert_rows!(c, pgi_features::table, features);
+    let mut bases = Vec::new();
+    let mut base_modules = Vec::new();
+    for (i, b) in cat.bases.iter().enumerate() {
+        bases.push(BaseRow {
+            id: b.id.clone(),
+            position: position(i)?,
+            name: b.name.clone(),
+            software: json(&b.software)?,
+            notes: json(&b.notes)?,
+            sources: json(&b.sources)?,
+            rationale: b.rationale.clone(),
+            recommended_for: json(&b.recommended_for)?,
+        });
+        for (j, m) in b.modules.iter().enumerate() {
+            base_modules.push(BaseModuleRow {
+                base_id: b.id.clone(),
+                module_id: m.clone(),
+                position: position(j)?,
+            });
+        }
+    }
+    insert_rows!(c, pgi_bases::table, bases);
+    insert_rows!(c, pgi_base_modules::table, base_modules);
+    let mut uses = Vec::new();
+    for (i, u) in cat.uses.iter().enumerate() {
+        for f in &u.features {
+            uses.push(UseRow {
+                entry: position(i)?,
+                referential_id: u.referential.clone(),
+                item_code: u.item.clone(),
+                feature_id: f.clone(),
+                source: u.source.clone(),
+                rationale: u.rationale.clone(),
+            });
+        }
+    }
+    insert_rows!(c, pgi_uses::table, uses);
+    record_load(c, PGI_LOAD, &data.content_hash, now)
+}
+
+/// Replaces the stored correspondences (inside the load's transaction).
+fn store_correspondences(
+    c: &mut DbConnection,
+    data: &CorrespondenceData,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::delete(correspondences::table).execute(c)?;
+    diesel::delete(correspondence_pairs::table).execute(c)?;
+    let pairs: Vec<PairRow> = data
+        .pairs
+        .iter()
+        .map(|p| PairRow {
+            from_referential: p.from.clone(),
+            to_referential: p.to.clone(),
+            rationale: p.rationale.clone(),
+        })
+        .collect();
+    insert_rows!(c, correspondence_pairs::table, pairs);
+    let links: Vec<LinkRow> = data
+        .links
+        .iter()
+        .map(|l| LinkRow {
+            from_referential: l.from_referential.clone(),
+            from_code: l.from_code.clone(),
+            to_referential: l.to_referential.clone(),
+            to_code: l.to_code.clone(),
+            relation: l.relation.as_str().to_owned(),
+            rationale: l.rationale.clone(),
+            source: l.source.clone(),
+        })
+        .collect();
+    insert_rows!(c, correspondences::table, links);
+    record_load(c, CORRESPONDENCES_LOAD, &data.content_hash, now)
+}
+
+/// The stored PGI catalogue (empty when none was loaded).
+pub fn load_pgi(c: &mut DbConnection) -> Result<PgiCatalogue, AppError> {
+    type Software = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+    );
+    let software: Vec<Software> = pgi_software::table
+        .select((
+            pgi_software::id,
+            pgi_software::name,
+            pgi_software::source,
+            pgi_software::citation,
+            pgi_software::also_at,
+            pgi_software::note,
+        ))
+        .order(pgi_software::position)
+        .load(c)?;
+    let mut cat = PgiCatalogue::default();
+    for (id, name, source, citation, also_at, note) in software {
+        cat.software.push(PgiSoftware {
+            id,
+            name,
+            source,
+            citation,
+            also_at: serde_json::from_str(&also_at)?,
+            note,
+        });
+    }
+    type Module = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let modules: Vec<Module> = pgi_modules::table
+        .select((
+            pgi_modules::id,
+            pgi_modules::label,
+            pgi_modules::software,
+            pgi_modules::source,
+            pgi_modules::citation,
+            pgi_modules::also_at,
+        ))
+        .order(pgi_modules::position)
+        .load(c)?;
+    for (id, label, software, source, citation, also_at) in modules {
+        cat.modules.push(PgiModule {
+            id,
+            label,
+            software: serde_json::from_str(&software)?,
+            source,
+            citation,
+            also_at: serde_json::from_str(&also_at)?,
+        });
+    }
+    let features: Vec<(String, String, String, String, String)> = pgi_features::table
+        .select((
+            pgi_features::id,
+            pgi_features::module_id,
+            pgi_features::label,
+            pgi_features::keywords,
+            pgi_features::sources,
+        ))
+        .order(pgi_features::position)
+        .load(c)?;
+    for (id, module, label, keywords, sources) in features {
+        cat.features.push(PgiFeature {
+            id,
+            module,
+            label,
+            keywords: serde_json::from_str(&keywords)?,
+            sources: serde_json::from_str(&sources)?,
+        });
+    }
+    let base_modules: Vec<(String, String)> = pgi_base_modules::table
+        .select((pgi_base_modules::base_id, pgi_base_modules::module_id))
+        .order((pgi_base_modules::base_id, pgi_base_modules::position))
+        .load(c)?;
+    type Base = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+    );
+    let bases: Vec<Base> = pgi_bases::table
+        .select((
+            pgi_bases::id,
+            pgi_bases::name,
+            pgi_bases::software,
+            pgi_bases::notes,
+            pgi_bases::sources,
+            pgi_bases::rationale,
+            pgi_bases::recommended_for,
+        ))
+        .order(pgi_bases::position)
+        .load(c)?;
+    for (id, name, software, notes, sources, rationale, recommended_for) in bases {
+        let modules = base_modules
+            .iter()
+            .filter(|(b, _)| *b == id)
+            .map(|(_, m)| m.clone())
+            .collect();
+        cat.bases.push(TrainingBase {
+            id,
+            name,
+            software: serde_json::from_str(&software)?,
+            modules,
+            notes: serde_json::from_str(&notes)?,
+            sources: serde_json::from_str(&sources)?,
+            rationale,
+            recommended_for: serde_json::from_str(&recommended_for)?,
+        });
+    }
+    type Use = (i32, String, String, String, Option<String>, Option<String>);
+    let uses: Vec<Use> = pgi_uses::table
+        .select((
+            pgi_uses::entry,
+            pgi_uses::referential_id,
+            pgi_uses::item_code,
+            pgi_uses::feature_id,
+            pgi_uses::source,
+            pgi_uses::rationale,
+        ))
+        .order((pgi_uses::entry, pgi_uses::id))
+        .load(c)?;
+    let mut last_entry = None;
+    for (entry, referential, item, feature, source, rationale) in uses {
+        match cat.uses.last_mut() {
+            Some(u) if last_entry == Some(entry) => u.features.push(feature),
+            _ => cat.uses.push(FeatureUse {
+                referential,
+                item,
+                features: vec![feature],
+                source,
+                rationale,
+            }),
+        }
+        last_entry = Some(entry);
+    }
+    Ok(cat)
+}
+
+/// Every stored correspondence link, in file order.
+pub fn load_links(c: &mut DbConnection) -> Result<Vec<Link>, AppError> {
+    let rows: Vec<LinkRow> = correspondences::table
+        .select(LinkRow::as_select())
+        .order(correspondences::id)
+        .load(c)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Link {
+                relation: r.relation.parse().map_err(AppError::internal)?,
+                from_referential: r.from_referential,
+                from_code: r.from_code,
+                to_referential: r.to_referential,
+                to_code: r.to_code,
+                rationale: r.rationale,
+                source: r.source,
+            })
+        })
+        .collect()
 }

@@ -1,13 +1,13 @@
 //! "/referentiels/:id/items/:code": one item with its attributes, source and repairs.
 
-use passerelle_api::{Item, ItemDetail, ItemRef, ReferentialDetail};
+use passerelle_api::{Correspondence, Item, ItemDetail, ItemRef, ReferentialDetail};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api;
 use crate::components::{ErrorMessage, KindBadge, Loading};
 use crate::route::Route;
-use crate::state::{use_api, use_referential, Load};
+use crate::state::{use_api, use_app_state, use_referential, Load};
 use crate::text::humanise;
 
 /// Attributes shown first, in this order (the AGOrA situation's reading order).
@@ -38,6 +38,14 @@ pub fn ItemPage(props: &ItemPageProps) -> Html {
         Load::Ready(r) => Some(r),
         _ => None,
     };
+    // Titles of the other referentials, for the correspondences (ids until loaded).
+    let titles: Vec<(String, String)> = match use_app_state().map(|s| s.referentials.clone()) {
+        Some(Load::Ready(list)) => list
+            .iter()
+            .map(|r| (r.id.clone(), r.title.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
     match detail {
         Load::Loading => html! { <section class="page"><Loading /></section> },
         Load::Failed(e) => {
@@ -58,7 +66,7 @@ pub fn ItemPage(props: &ItemPageProps) -> Html {
         }
         Load::Ready(d) => {
             super::set_title(&format!("{} {}", d.item.code, d.item.label));
-            view(&d, referential.as_deref())
+            view(&d, referential.as_deref(), &titles)
         }
     }
 }
@@ -71,7 +79,11 @@ fn item_link(referential: &str, r: &ItemRef) -> Html {
     }
 }
 
-fn view(d: &ItemDetail, referential: Option<&ReferentialDetail>) -> Html {
+fn view(
+    d: &ItemDetail,
+    referential: Option<&ReferentialDetail>,
+    titles: &[(String, String)],
+) -> Html {
     let item = &d.item;
     let rid = d.referential.id.clone();
     let crumbs = d.ancestors.iter().map(|a| {
@@ -127,6 +139,7 @@ fn view(d: &ItemDetail, referential: Option<&ReferentialDetail>) -> Html {
                     </ul>
                 </section>
             }
+            { correspondences(&d.correspondences, titles) }
             { source(item) }
             { repairs(item) }
             { siblings(&rid, item, referential) }
@@ -400,6 +413,49 @@ fn repairs(item: &Item) -> Html {
                     </tbody>
                 </table>
             </div>
+        </section>
+    }
+}
+
+/// Items of other referentials linked to this one, grouped by referential.
+fn correspondences(list: &[Correspondence], titles: &[(String, String)]) -> Html {
+    if list.is_empty() {
+        return html! {};
+    }
+    let title_of = |id: &str| {
+        titles
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    html! {
+        <section class="block correspondences">
+            <h2>{ format!("Correspondances ({})", list.len()) }</h2>
+            <ul class="children">
+                { for list.iter().map(|c| html! {
+                    <li class="child correspondence"
+                        data-referential={c.referential_id.clone()}
+                        data-code={c.code.clone()}
+                        data-relation={c.relation.as_str()}>
+                        <span class={classes!("relation", format!("relation-{}", c.relation.as_str()))}>
+                            { c.relation.label_fr(c.direction) }
+                        </span>
+                        <span class="referential-name">{ title_of(&c.referential_id) }</span>
+                        <KindBadge kind={c.kind} />
+                        <span class="code">{ c.code.clone() }</span>
+                        <Link<Route> to={Route::Item { id: c.referential_id.clone(), code: c.code.clone() }}>
+                            { c.label.clone() }
+                        </Link<Route>>
+                        if let Some(r) = &c.rationale {
+                            <span class="rationale">{ r.clone() }</span>
+                        }
+                        if let Some(s) = &c.source {
+                            <span class="rationale">{ format!("source : {s}") }</span>
+                        }
+                    </li>
+                }) }
+            </ul>
         </section>
     }
 }

@@ -15,6 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use passerelle_api::Item;
 
 use super::api::{snapshot, unknown_referential};
+use super::catalog::{Entry, Snapshot};
 use crate::error::AppError;
 use crate::server::AppState;
 
@@ -173,8 +174,8 @@ async fn moodle_csv(
 ) -> Result<HttpResponse, AppError> {
     let snapshot = snapshot(&state).await?;
     let entry = snapshot.get(&id).ok_or_else(|| unknown_referential(&id))?;
-    let links: &[ExternalLink] = &[]; // TODO(correspondences)
-    let body = moodle::framework_csv(&exported(entry), links)?;
+    let links = external_links(&snapshot, entry);
+    let body = moodle::framework_csv(&exported(entry), &links)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -197,8 +198,8 @@ async fn case_json(
         format!("{}://{}", info.scheme(), info.host())
     };
     let last_change = entry.loaded_at.and_utc();
-    let links: &[ExternalLink] = &[]; // TODO(correspondences)
-    let package = case::package(&exported(entry), links, &base_url, last_change);
+    let links = external_links(&snapshot, entry);
+    let package = case::package(&exported(entry), &links, &base_url, last_change);
     let body = serde_json::to_vec(&package)?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -311,4 +312,23 @@ pub(crate) mod tests {
         );
         assert_eq!(attachment("a\"b.csv"), "attachment; filename=\"a_b.csv\"");
     }
+}
+
+/// The correspondences of every item of `entry`, both directions, as export links.
+fn external_links(snapshot: &Snapshot, entry: &Entry) -> Vec<ExternalLink> {
+    entry
+        .items()
+        .iter()
+        .flat_map(|item| {
+            snapshot
+                .correspondences_of(&entry.summary.id, &item.code)
+                .into_iter()
+                .map(|c| ExternalLink {
+                    code: item.code.clone(),
+                    other_referential: c.referential_id,
+                    other_code: c.code,
+                    relation: c.relation.as_str().to_owned(),
+                })
+        })
+        .collect()
 }

@@ -1,0 +1,9 @@
+DROP TABLE correspondences;
+DROP TABLE correspondence_pairs;
+DROP TABLE pgi_uses;
+DROP TABLE pgi_base_modules;
+DROP TABLE pgi_bases;
+DROP TABLE pgi_features;
+DROP TABLE pgi_modules;
+DROP TABLE pgi_software;
+DROP TABLE catalogue_loads;
