@@ -764,7 +764,9 @@ pub async fn download_coverage(class_id: i64, query: &CoverageQuery) -> Result<(
 
 // ---------- PGI catalogue ----------
 
-/// `GET /api/pgi`, read leniently: every field may be missing (the catalogue is young).
+/// `GET /api/pgi`, the part the SPA shows: a lenient subset of `passerelle_api::PgiCatalogue`
+/// (fields may be missing; notes, sources, keywords and feature uses are skipped, which
+/// keeps the decoder small in the wasm).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct PgiCatalogue {
     #[serde(default)]
