@@ -48,6 +48,16 @@ fn set_date(browser: &Browser, css: &str, date: &str) {
     browser.wait_for(css, |f| f[0].property("value").as_deref() == Some(date));
 }
 
+/// Clicks `css` once scrolled to the middle of the window (the editor's action bar
+/// sticks to the bottom and would take the click otherwise).
+fn click_centered(browser: &Browser, css: &str) {
+    let element = one(browser, css);
+    browser.execute(&format!(
+        "document.querySelector({css:?}).scrollIntoView({{ block: 'center' }});"
+    ));
+    element.click();
+}
+
 /// Saves a screenshot when SCREENSHOT_DIR is set (for a look at the pages).
 fn shot(browser: &Browser, name: &str) {
     if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
@@ -97,10 +107,11 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
         "#exercise-instructions",
         "Saisir les commandes du mois dans la gestion commerciale,\nles transformer en factures et les comptabiliser.",
     );
-    let chip = browser.find_all("#exercise-features input[type='checkbox'][data-id='factures']");
-    match chip.first() {
-        Some(chip) => chip.click(),
-        None => fill(&browser, "#exercise-features-input", "factures,"),
+    let chip = "#exercise-features input[type='checkbox'][data-id='factures']";
+    if browser.find_all(chip).is_empty() {
+        fill(&browser, "#exercise-features-input", "factures,");
+    } else {
+        click_centered(&browser, chip);
     }
     browser.wait_for("#exercise-features", |f| {
         f[0].text().contains("factures") || {
@@ -116,7 +127,11 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
         .attribute("data-code")
         .unwrap_or_else(|| panic!("suggestion without data-code"));
     shot(&browser, "exercise-editor");
-    add.click();
+    drop(add);
+    click_centered(
+        &browser,
+        &format!("#suggestion-list .suggestion-add[data-code='{code}']"),
+    );
     let linked = one(
         &browser,
         &format!("#linked-items .linked-item[data-code='{code}']"),
@@ -132,7 +147,7 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
     );
 
     // Saved: the exercise's page, with the item linked.
-    one(&browser, "#exercise-save").click();
+    click_centered(&browser, "#exercise-save");
     wait_text(&browser, "#exercise-heading", TITLE);
     one(
         &browser,
