@@ -212,7 +212,9 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
 
     // The weekly view counts the item in the exercise's week.
     one(&browser, "#view-weeks").click();
-    browser.wait_for("#coverage-weeks-svg .cov-week-cell[data-items='1']", |_| {
-        true
-    });
+    one(
+        &browser,
+        "#coverage-weeks-svg .cov-week-cell[data-items='1']",
+    );
+    shot(&browser, "coverage-weeks");
 }
