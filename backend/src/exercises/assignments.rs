@@ -82,6 +82,18 @@ pub fn of_class(
         .collect())
 }
 
+/// An exercise the principal cannot see is, for them, an unknown one (422).
+fn assignable(conn: &mut DbConnection, principal: &Principal, id: i64) -> Result<(), AppError> {
+    store::visible(conn, principal, id)
+        .map(|_| ())
+        .map_err(|_| {
+            AppError::unprocessable(
+                "unknown_exercise",
+                format!("exercise_id : exercice inconnu : {id}"),
+            )
+        })
+}
+
 fn check_dates(input: &AssignmentInput) -> Result<NaiveDate, AppError> {
     let ends_on = input.ends_on.unwrap_or(input.starts_on);
     if ends_on < input.starts_on {
@@ -134,13 +146,7 @@ async fn create(
     let created = run(&state.pool, move |conn| {
         taught_class(conn, &principal, class_id)?;
         let ends_on = check_dates(&input)?;
-        // An exercise the principal cannot see is, for them, an unknown one.
-        store::visible(conn, &principal, input.exercise_id).map_err(|_| {
-            AppError::unprocessable(
-                "unknown_exercise",
-                format!("exercise_id : exercice inconnu : {}", input.exercise_id),
-            )
-        })?;
+        assignable(conn, &principal, input.exercise_id)?;
         let id: i64 = crate::with_conn!(conn, |c| diesel::insert_into(class_exercises::table)
             .values((
                 class_exercises::class_id.eq(class_id),
@@ -190,12 +196,7 @@ async fn update(
     let updated = run(&state.pool, move |conn| {
         own_assignment(conn, &principal, id)?;
         let ends_on = check_dates(&input)?;
-        store::visible(conn, &principal, input.exercise_id).map_err(|_| {
-            AppError::unprocessable(
-                "unknown_exercise",
-                format!("exercise_id : exercice inconnu : {}", input.exercise_id),
-            )
-        })?;
+        assignable(conn, &principal, input.exercise_id)?;
         diesel::update(class_exercises::table.find(id))
             .set((
                 class_exercises::exercise_id.eq(input.exercise_id),

@@ -52,8 +52,7 @@ async fn create(
         let id = conn.transaction::<_, AppError, _>(|conn| {
             store::insert(conn, establishment, principal.user_id, &checked, None, now)
         })?;
-        let row = store::visible(conn, &principal, id)?;
-        store::exercise(conn, &referentials, &principal, row)
+        store::visible_exercise(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Created().json(exercise))
@@ -68,8 +67,7 @@ async fn get(
     let id = id.into_inner();
     let referentials = snapshot(&state).await?;
     let exercise = run(&state.pool, move |conn| {
-        let row = store::visible(conn, &principal, id)?;
-        store::exercise(conn, &referentials, &principal, row)
+        store::visible_exercise(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(exercise))
@@ -91,8 +89,7 @@ async fn update(
         store::editable(conn, &principal, id)?;
         let checked = store::check(&referentials, input)?;
         conn.transaction::<_, AppError, _>(|conn| store::update(conn, id, &checked, now))?;
-        let row = store::visible(conn, &principal, id)?;
-        store::exercise(conn, &referentials, &principal, row)
+        store::visible_exercise(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(exercise))
@@ -137,8 +134,7 @@ async fn duplicate(
             copy_file(conn, source.id, new_id)?;
             Ok(new_id)
         })?;
-        let row = store::visible(conn, &principal, new_id)?;
-        store::exercise(conn, &referentials, &principal, row)
+        store::visible_exercise(conn, &referentials, &principal, new_id)
     })
     .await?;
     Ok(HttpResponse::Created().json(exercise))

@@ -285,6 +285,39 @@ pub fn check_links(snapshot: &Snapshot, links: Vec<ItemLink>) -> Result<Vec<Item
     Ok(out)
 }
 
+/// The columns an input sets, for both insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = exercises, treat_none_as_null = true)]
+struct Fields<'a> {
+    title: &'a str,
+    instructions: &'a str,
+    software_id: Option<&'a str>,
+    base_id: Option<&'a str>,
+    modules: String,
+    features: String,
+    duration_minutes: Option<i32>,
+    level: Option<&'a str>,
+    visibility: &'static str,
+    updated_at: NaiveDateTime,
+}
+
+impl Checked {
+    fn fields(&self, now: NaiveDateTime) -> Result<Fields<'_>, AppError> {
+        Ok(Fields {
+            title: &self.title,
+            instructions: &self.instructions,
+            software_id: self.software_id.as_deref(),
+            base_id: self.base_id.as_deref(),
+            modules: serde_json::to_string(&self.modules)?,
+            features: serde_json::to_string(&self.features)?,
+            duration_minutes: self.duration_minutes,
+            level: self.level.as_deref(),
+            visibility: self.visibility.as_str(),
+            updated_at: now,
+        })
+    }
+}
+
 /// Inserts an exercise and its links; returns its id.
 pub fn insert(
     conn: &mut DbConnection,
@@ -294,22 +327,14 @@ pub fn insert(
     copied_from: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<i64, AppError> {
+    let fields = checked.fields(now)?;
     let id: i64 = crate::with_conn!(conn, |c| diesel::insert_into(exercises::table)
         .values((
+            &fields,
             exercises::establishment_id.eq(establishment),
             exercises::author_id.eq(author),
-            exercises::title.eq(&checked.title),
-            exercises::instructions.eq(&checked.instructions),
-            exercises::software_id.eq(&checked.software_id),
-            exercises::base_id.eq(&checked.base_id),
-            exercises::modules.eq(serde_json::to_string(&checked.modules)?),
-            exercises::features.eq(serde_json::to_string(&checked.features)?),
-            exercises::duration_minutes.eq(checked.duration_minutes),
-            exercises::level.eq(&checked.level),
-            exercises::visibility.eq(checked.visibility.as_str()),
             exercises::copied_from.eq(copied_from),
             exercises::created_at.eq(now),
-            exercises::updated_at.eq(now),
         ))
         .returning(exercises::id)
         .get_result(c)?);
@@ -324,18 +349,7 @@ pub fn update(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::update(exercises::table.find(id))
-        .set((
-            exercises::title.eq(&checked.title),
-            exercises::instructions.eq(&checked.instructions),
-            exercises::software_id.eq(&checked.software_id),
-            exercises::base_id.eq(&checked.base_id),
-            exercises::modules.eq(serde_json::to_string(&checked.modules)?),
-            exercises::features.eq(serde_json::to_string(&checked.features)?),
-            exercises::duration_minutes.eq(checked.duration_minutes),
-            exercises::level.eq(&checked.level),
-            exercises::visibility.eq(checked.visibility.as_str()),
-            exercises::updated_at.eq(now),
-        ))
+        .set(&checked.fields(now)?)
         .execute(conn)?;
     diesel::delete(exercise_items::table.filter(exercise_items::exercise_id.eq(id)))
         .execute(conn)?;
@@ -488,6 +502,17 @@ pub fn exercise(
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// The exercise as the principal sees it, if they may (404 otherwise).
+pub fn visible_exercise(
+    conn: &mut DbConnection,
+    snapshot: &Snapshot,
+    principal: &Principal,
+    id: i64,
+) -> Result<Exercise, AppError> {
+    let row = visible(conn, principal, id)?;
+    exercise(conn, snapshot, principal, row)
 }
 
 /// Every exercise the principal may see, most recently updated first.
