@@ -221,6 +221,25 @@ fn exported(entry: &super::catalog::Entry) -> ExportedReferential<'_> {
     }
 }
 
+/// The correspondences of every item of `entry`, both directions, as export links.
+fn external_links(snapshot: &Snapshot, entry: &Entry) -> Vec<ExternalLink> {
+    entry
+        .items()
+        .iter()
+        .flat_map(|item| {
+            snapshot
+                .correspondences_of(&entry.summary.id, &item.code)
+                .into_iter()
+                .map(|c| ExternalLink {
+                    code: item.code.clone(),
+                    other_referential: c.referential_id,
+                    other_code: c.code,
+                    relation: c.relation.as_str().to_owned(),
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -312,23 +331,4 @@ pub(crate) mod tests {
         );
         assert_eq!(attachment("a\"b.csv"), "attachment; filename=\"a_b.csv\"");
     }
-}
-
-/// The correspondences of every item of `entry`, both directions, as export links.
-fn external_links(snapshot: &Snapshot, entry: &Entry) -> Vec<ExternalLink> {
-    entry
-        .items()
-        .iter()
-        .flat_map(|item| {
-            snapshot
-                .correspondences_of(&entry.summary.id, &item.code)
-                .into_iter()
-                .map(|c| ExternalLink {
-                    code: item.code.clone(),
-                    other_referential: c.referential_id,
-                    other_code: c.code,
-                    relation: c.relation.as_str().to_owned(),
-                })
-        })
-        .collect()
 }
