@@ -116,8 +116,12 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, AppError> {
                 .map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
         }
     }
+    // A pooled PostgreSQL connection can die with its server (restart, failover): test it
+    // on checkout. A SQLite file connection cannot, and the test would cost a query on
+    // every checkout (two per request).
     let pool = Pool::builder()
         .max_size(max_size)
+        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(Manager { url: url.clone() })

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
 use passerelle_api::{
     Coverage, CoverageCell, CoverageExercise, CoverageRequest, CoverageRow, CoverageStatus,
     ItemKind, ItemLink, LinkStrength,
@@ -29,6 +30,7 @@ use crate::db::run;
 use crate::error::AppError;
 use crate::referentials::api::snapshot;
 use crate::referentials::catalog::{Entry, Snapshot};
+use crate::schema::{class_exercises, exercise_items};
 use crate::server::AppState;
 use crate::upload::{attachment, XLSX_MIME};
 
@@ -242,6 +244,37 @@ pub fn build(
     }
 }
 
+/// The links of every exercise in a class's progression, in one query keyed on the class
+/// (not an `IN` list of hundreds of exercise ids, which each engine must parse and plan
+/// anew).
+fn class_links(
+    conn: &mut crate::db::DbConnection,
+    class_id: i64,
+) -> Result<HashMap<i64, Vec<ItemLink>>, AppError> {
+    let rows: Vec<(i64, String, String, bool)> = exercise_items::table
+        .inner_join(
+            class_exercises::table.on(class_exercises::exercise_id.eq(exercise_items::exercise_id)),
+        )
+        .filter(class_exercises::class_id.eq(class_id))
+        .select((
+            exercise_items::exercise_id,
+            exercise_items::referential_id,
+            exercise_items::item_code,
+            exercise_items::main,
+        ))
+        .distinct()
+        .load(conn)?;
+    let mut links: HashMap<i64, Vec<ItemLink>> = HashMap::new();
+    for (exercise, referential_id, code, main) in rows {
+        links.entry(exercise).or_default().push(ItemLink {
+            referential_id,
+            code,
+            main,
+        });
+    }
+    Ok(links)
+}
+
 fn unknown_referential(id: &str) -> AppError {
     AppError::unprocessable(
         "unknown_referential",
@@ -277,10 +310,7 @@ async fn compute_class(
             .ok_or_else(|| unknown_referential(&referential_id))?;
         check_filter(entry, &filter)?;
         let assignments = of_class(conn, class_id, on)?;
-        let mut ids: Vec<i64> = assignments.iter().map(|a| a.exercise_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let links = store::links_of(conn, &ids)?;
+        let links = class_links(conn, class_id)?;
         let columns = assignments
             .into_iter()
             .map(|a| CoverageExercise {
