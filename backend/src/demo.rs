@@ -796,6 +796,12 @@ pub fn generate(
             report.first_admin = plan.people.first().map(|p| p.email.clone());
         }
     }
+    // Bulk inserts leave PostgreSQL's planner statistics describing near-empty tables
+    // until autovacuum catches up, and plans made from them scan whole tables: refresh them,
+    // as a real académie's long-lived database would have them.
+    if let DbConnection::Pg(c) = conn {
+        diesel::sql_query("ANALYZE").execute(c)?;
+    }
     report.elapsed = started.elapsed();
     Ok(report)
 }
