@@ -71,6 +71,35 @@ macro_rules! with_conn {
     };
 }
 
+/// Inserts `$rows` into `$table`, [`CHUNK`](crate::demo::CHUNK) rows per INSERT, each
+/// row's values given by `|$row| $values` (batch inserts need the concrete connection,
+/// hence `with_conn!`).
+#[macro_export]
+macro_rules! insert_in_chunks {
+    ($conn:expr, $table:expr, $rows:expr, |$row:pat_param| $values:expr) => {
+        for chunk in $rows.chunks($crate::demo::CHUNK) {
+            let values: Vec<_> = chunk.iter().map(|$row| $values).collect();
+            $crate::with_conn!(&mut *$conn, |c| diesel::insert_into($table)
+                .values(values)
+                .execute(c))?;
+        }
+    };
+}
+
+/// Refreshes PostgreSQL's planner statistics of `tables` (all of them when empty) after a
+/// bulk insert: until autovacuum catches up they describe near-empty tables, and plans
+/// made from them scan whole tables (seconds, not milliseconds, for `x = ANY(…)` lookups
+/// over thousands of rows). SQLite keeps no such statistics: nothing to do.
+pub fn refresh_statistics(conn: &mut DbConnection, tables: &[&str]) -> Result<(), AppError> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("ANALYZE {}", tables.join(", "))),
+            c,
+        )?;
+    }
+    Ok(())
+}
+
 /// Per-connection SQLite settings: the pragmas that are not persistent.
 #[derive(Debug)]
 struct SqlitePragmas;

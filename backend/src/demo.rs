@@ -116,19 +116,6 @@ pub struct WrittenSchool {
     pub classes: Vec<i64>,
 }
 
-/// Inserts `$rows` into `$table`, [`CHUNK`] rows per INSERT, each row's values given by
-/// `|$row| $values` (batch inserts need the concrete connection, hence `with_conn!`).
-macro_rules! insert_in_chunks {
-    ($conn:expr, $table:expr, $rows:expr, |$row:ident| $values:expr) => {
-        for chunk in $rows.chunks(CHUNK) {
-            let values: Vec<_> = chunk.iter().map(|$row| $values).collect();
-            crate::with_conn!(&mut *$conn, |c| diesel::insert_into($table)
-                .values(values)
-                .execute(c))?;
-        }
-    };
-}
-
 /// Writes `plan`: establishment, school year, classes, accounts with their roles (those
 /// `with_password` get `password_hash`), teachers and students of each class. Call it
 /// inside a transaction.
@@ -164,7 +151,7 @@ pub fn write_school(
         .select(school_years::id)
         .first(conn)?;
 
-    insert_in_chunks!(conn, classes::table, plan.classes, |class| (
+    crate::insert_in_chunks!(conn, classes::table, plan.classes, |class| (
         classes::establishment_id.eq(establishment),
         classes::school_year_id.eq(year),
         classes::name.eq(&class.name),
@@ -178,7 +165,7 @@ pub fn write_school(
             .load(conn)?,
     )?;
 
-    insert_in_chunks!(conn, users::table, plan.people, |p| (
+    crate::insert_in_chunks!(conn, users::table, plan.people, |p| (
         users::email.eq(&p.email),
         users::first_name.eq(&p.first_name),
         users::last_name.eq(&p.last_name),
@@ -201,7 +188,7 @@ pub fn write_school(
         .zip(&plan.people)
         .map(|(&id, p)| (id, p.role.as_str()))
         .collect();
-    insert_in_chunks!(conn, user_roles::table, roles, |r| (
+    crate::insert_in_chunks!(conn, user_roles::table, roles, |r| (
         user_roles::user_id.eq(r.0),
         user_roles::role.eq(r.1),
     ));
@@ -212,11 +199,11 @@ pub fn write_school(
         teaching.extend(class.teachers.iter().map(|&t| (class_id, people[t])));
         attending.extend(class.students.iter().map(|&s| (class_id, people[s])));
     }
-    insert_in_chunks!(conn, class_teachers::table, teaching, |l| (
+    crate::insert_in_chunks!(conn, class_teachers::table, teaching, |l| (
         class_teachers::class_id.eq(l.0),
         class_teachers::user_id.eq(l.1),
     ));
-    insert_in_chunks!(conn, class_students::table, attending, |l| (
+    crate::insert_in_chunks!(conn, class_students::table, attending, |l| (
         class_students::class_id.eq(l.0),
         class_students::user_id.eq(l.1),
     ));
@@ -796,12 +783,8 @@ pub fn generate(
             report.first_admin = plan.people.first().map(|p| p.email.clone());
         }
     }
-    // Bulk inserts leave PostgreSQL's planner statistics describing near-empty tables
-    // until autovacuum catches up, and plans made from them scan whole tables: refresh them,
-    // as a real académie's long-lived database would have them.
-    if let DbConnection::Pg(c) = conn {
-        diesel::sql_query("ANALYZE").execute(c)?;
-    }
+    // As a real académie's long-lived database would have them.
+    crate::db::refresh_statistics(conn, &[])?;
     report.elapsed = started.elapsed();
     Ok(report)
 }

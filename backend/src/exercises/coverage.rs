@@ -135,21 +135,17 @@ pub fn build(
 
     // Row structure: each row's nearest ancestor that is a row, and its depth.
     let is_row = |i: usize| ROW_KINDS.contains(&items[i].kind);
-    let parent_index = |i: usize| items[i].parent.as_deref().and_then(|p| entry.index_of(p));
-    let mut row_parent: Vec<Option<usize>> = vec![None; items.len()];
-    let mut depth: Vec<u32> = vec![0; items.len()];
-    let mut ancestors_all: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
-    for i in 0..items.len() {
-        let mut chain = Vec::new();
-        let mut current = parent_index(i);
-        while let Some(p) = current.filter(|_| chain.len() < items.len()) {
-            chain.push(p);
-            current = parent_index(p);
-        }
-        row_parent[i] = chain.iter().copied().find(|&p| is_row(p));
-        depth[i] = chain.iter().filter(|&&p| is_row(p)).count() as u32;
-        ancestors_all[i] = chain;
-    }
+    let ancestors_all: Vec<Vec<usize>> = (0..items.len())
+        .map(|i| entry.ancestor_indices(i))
+        .collect();
+    let row_parent: Vec<Option<usize>> = ancestors_all
+        .iter()
+        .map(|chain| chain.iter().rev().copied().find(|&p| is_row(p)))
+        .collect();
+    let depth: Vec<u32> = ancestors_all
+        .iter()
+        .map(|chain| chain.iter().filter(|&&p| is_row(p)).count() as u32)
+        .collect();
 
     // Aggregates: mappable items count for themselves and every row above them.
     #[derive(Default, Clone)]

@@ -11,7 +11,7 @@ use passerelle_api::{ItemKind, Visibility};
 
 use super::store::MAPPABLE_KINDS;
 use crate::db::DbConnection;
-use crate::demo::{SchoolPlan, WrittenSchool, CHUNK};
+use crate::demo::{SchoolPlan, WrittenSchool};
 use crate::error::AppError;
 use crate::schema::{class_exercises, exercise_items, exercises, referential_items};
 
@@ -57,28 +57,18 @@ pub fn exercises_for(
         let titles: Vec<String> = (0..per_class)
             .map(|k| format!("Exercice PGI n° {} ({referential})", k + 1))
             .collect();
-        for chunk in titles.chunks(CHUNK) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|title| {
-                    (
-                        exercises::establishment_id.eq(school.establishment),
-                        exercises::author_id.eq(author),
-                        exercises::title.eq(title),
-                        exercises::instructions.eq(""),
-                        exercises::modules.eq("[]"),
-                        exercises::features.eq("[]"),
-                        exercises::duration_minutes.eq(Some(110)),
-                        exercises::visibility.eq(Visibility::Establishment.as_str()),
-                        exercises::created_at.eq(now),
-                        exercises::updated_at.eq(now),
-                    )
-                })
-                .collect();
-            crate::with_conn!(&mut *conn, |c| diesel::insert_into(exercises::table)
-                .values(values)
-                .execute(c))?;
-        }
+        crate::insert_in_chunks!(conn, exercises::table, titles, |title| (
+            exercises::establishment_id.eq(school.establishment),
+            exercises::author_id.eq(author),
+            exercises::title.eq(title),
+            exercises::instructions.eq(""),
+            exercises::modules.eq("[]"),
+            exercises::features.eq("[]"),
+            exercises::duration_minutes.eq(Some(110)),
+            exercises::visibility.eq(Visibility::Establishment.as_str()),
+            exercises::created_at.eq(now),
+            exercises::updated_at.eq(now),
+        ));
         let ids: HashMap<String, i64> = exercises::table
             .filter(exercises::establishment_id.eq(school.establishment))
             .filter(exercises::title.like(format!("% ({referential})")))
@@ -97,22 +87,12 @@ pub fn exercises_for(
                     .map(move |j| (id, codes[(k * 7 + j) % codes.len()].as_str(), j == 0))
             })
             .collect();
-        for chunk in links.chunks(CHUNK) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|&(id, code, main)| {
-                    (
-                        exercise_items::exercise_id.eq(id),
-                        exercise_items::referential_id.eq(referential),
-                        exercise_items::item_code.eq(code),
-                        exercise_items::main.eq(main),
-                    )
-                })
-                .collect();
-            crate::with_conn!(&mut *conn, |c| diesel::insert_into(exercise_items::table)
-                .values(values)
-                .execute(c))?;
-        }
+        crate::insert_in_chunks!(conn, exercise_items::table, links, |&(id, code, main)| (
+            exercise_items::exercise_id.eq(id),
+            exercise_items::referential_id.eq(referential),
+            exercise_items::item_code.eq(code),
+            exercise_items::main.eq(main),
+        ));
         created += ordered.len();
         by_referential.insert(referential, ordered);
     }
@@ -132,23 +112,19 @@ pub fn exercises_for(
             assignments.push((class_id, exercise, day, day, teacher));
         }
     }
-    for chunk in assignments.chunks(CHUNK) {
-        let values: Vec<_> = chunk
-            .iter()
-            .map(|&(class, exercise, starts_on, ends_on, by)| {
-                (
-                    class_exercises::class_id.eq(class),
-                    class_exercises::exercise_id.eq(exercise),
-                    class_exercises::starts_on.eq(starts_on),
-                    class_exercises::ends_on.eq(ends_on),
-                    class_exercises::assigned_by.eq(by),
-                    class_exercises::created_at.eq(now),
-                )
-            })
-            .collect();
-        crate::with_conn!(&mut *conn, |c| diesel::insert_into(class_exercises::table)
-            .values(values)
-            .execute(c))?;
-    }
+    crate::insert_in_chunks!(conn, class_exercises::table, assignments, |&(
+        class,
+        exercise,
+        starts_on,
+        ends_on,
+        by,
+    )| (
+        class_exercises::class_id.eq(class),
+        class_exercises::exercise_id.eq(exercise),
+        class_exercises::starts_on.eq(starts_on),
+        class_exercises::ends_on.eq(ends_on),
+        class_exercises::assigned_by.eq(by),
+        class_exercises::created_at.eq(now),
+    ));
     Ok(created)
 }

@@ -150,11 +150,6 @@ fn stems(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Feature ids an item calls for (itself or its ancestors), from the PGI catalogue.
-fn item_features<'a>(snapshot: &'a Snapshot, referential: &str, code: &str) -> Vec<&'a str> {
-    snapshot.features_of(referential, code)
-}
-
 pub fn suggest(snapshot: &Snapshot, entry: &Entry, request: &SuggestionRequest) -> Vec<Suggestion> {
     let text = format!("{}\n{}", request.title, request.instructions);
     let wanted: HashMap<String, String> = stems(&text).into_iter().collect();
@@ -192,7 +187,9 @@ pub fn suggest(snapshot: &Snapshot, entry: &Entry, request: &SuggestionRequest) 
                 words.push(word.clone());
             }
         }
-        let shared: Vec<String> = item_features(snapshot, &entry.summary.id, &item.code)
+        // Features the item (or its activity, domain…) calls for.
+        let shared: Vec<String> = snapshot
+            .features_of(&entry.summary.id, &item.code)
             .into_iter()
             .filter(|f| features.contains(f))
             .map(str::to_owned)

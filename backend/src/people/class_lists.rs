@@ -118,7 +118,8 @@ async fn import(
                 return Err(rows_with_errors(&report));
             }
             apply(conn, establishment, &mut report, &plan.class_ids, now)?;
-            refresh_statistics(conn)?;
+            // The next import looks these students up by email and INE.
+            crate::db::refresh_statistics(conn, &["users", "user_roles", "class_students"])?;
             report.committed = true;
             let detail = format!(
                 "file: {}; created {}, updated {}, unchanged {}",
@@ -577,18 +578,6 @@ fn changes(
 
 /// Writes the plan in one transaction: new accounts (students, no password), updated
 /// ones, and class memberships for the year. Fills `user_id` of created rows.
-/// PostgreSQL plans the next import's lookups (`email = ANY(…)` over thousands of
-/// students) from table statistics; after a bulk insert they lag until autovacuum runs, and
-/// a plan made for a near-empty table scans the whole table once per lookup (seconds, not
-/// milliseconds). A class-list commit is rare and ANALYZE of these tables takes
-/// milliseconds, so refresh them now. SQLite has no such planner statistics to refresh.
-fn refresh_statistics(conn: &mut DbConnection) -> Result<(), AppError> {
-    if let DbConnection::Pg(c) = conn {
-        diesel::sql_query("ANALYZE users, user_roles, class_students").execute(c)?;
-    }
-    Ok(())
-}
-
 fn apply(
     conn: &mut DbConnection,
     establishment: i64,

@@ -430,13 +430,21 @@ impl Entry {
 
     /// Ancestors of item `index`, root first.
     fn ancestors(&self, index: usize) -> Vec<&Item> {
+        self.ancestor_indices(index)
+            .into_iter()
+            .map(|i| &self.items[i])
+            .collect()
+    }
+
+    /// Positions in [`Entry::items`] of the ancestors of item `index`, root first.
+    pub fn ancestor_indices(&self, index: usize) -> Vec<usize> {
         let mut out = Vec::new();
         let mut current = self.items[index].parent.as_deref();
         // Bounded: the loader refuses cycles, but a corrupt database must not hang us.
         while let Some(code) = current.filter(|_| out.len() < self.items.len()) {
             match self.by_code.get(code) {
                 Some(&i) => {
-                    out.push(&self.items[i]);
+                    out.push(i);
                     current = self.items[i].parent.as_deref();
                 }
                 None => break,
