@@ -11,13 +11,16 @@ use serde::{Deserialize, Serialize};
 
 pub mod auth;
 pub mod exercises;
+pub mod markdown;
 pub mod people;
 pub mod pgi;
+pub mod portfolio;
 pub mod referential;
 pub use auth::*;
 pub use exercises::*;
 pub use people::*;
 pub use pgi::*;
+pub use portfolio::*;
 pub use referential::*;
 
 /// Every error the API returns has this body, with an HTTP status that matches `code`.

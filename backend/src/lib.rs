@@ -12,5 +12,7 @@ pub mod fold;
 pub mod people;
 pub mod referentials;
 pub mod schema;
+pub mod portfolio;
 pub mod server;
+pub mod sniff;
 pub mod upload;

@@ -291,6 +291,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     pgi_uses,
     correspondence_pairs,
     correspondences,
+    fiches,
+    fiche_items,
+    fiche_attachments,
+    fiche_events,
+    notifications,
 );
 
 diesel::table! {
@@ -350,3 +355,84 @@ diesel::joinable!(exercise_items -> exercises (exercise_id));
 diesel::joinable!(exercise_files -> exercises (exercise_id));
 diesel::joinable!(class_exercises -> exercises (exercise_id));
 diesel::joinable!(class_exercises -> classes (class_id));
+
+diesel::table! {
+    fiches (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        student_id -> BigInt,
+        class_id -> BigInt,
+        referential_id -> Text,
+        title -> Text,
+        context -> Text,
+        assignment_id -> Nullable<BigInt>,
+        firm_name -> Nullable<Text>,
+        firm_sector -> Nullable<Text>,
+        firm_tutor -> Nullable<Text>,
+        context_text -> Text,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        description -> Text,
+        software_id -> Nullable<Text>,
+        other_software -> Text,
+        features -> Text,
+        status -> Text,
+        submissions -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        validated_at -> Nullable<Timestamp>,
+        validated_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    fiche_items (fiche_id, item_code) {
+        fiche_id -> BigInt,
+        item_code -> Text,
+        level -> Nullable<SmallInt>,
+    }
+}
+
+diesel::table! {
+    fiche_attachments (id) {
+        id -> BigInt,
+        fiche_id -> BigInt,
+        student_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fiche_events (id) {
+        id -> BigInt,
+        fiche_id -> BigInt,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        comment -> Nullable<Text>,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        fiche_id -> BigInt,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(fiches -> classes (class_id));
+diesel::joinable!(fiche_items -> fiches (fiche_id));
+diesel::joinable!(fiche_attachments -> fiches (fiche_id));
+diesel::joinable!(fiche_events -> fiches (fiche_id));
+diesel::joinable!(notifications -> fiches (fiche_id));

@@ -14,7 +14,7 @@ use crate::auth::{PasswordHasher, TokenConfig};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::referentials;
-use crate::{audit, exercises, people};
+use crate::{audit, exercises, people, portfolio};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -83,6 +83,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                     .configure(auth::api::routes)
                     .configure(people::routes)
                     .configure(exercises::routes)
+                    .configure(portfolio::routes)
                     .configure(audit::routes)
                     .default_service(web::to(api_not_found)),
             )

@@ -36,6 +36,9 @@ pub struct Entry {
     pub loaded_at: NaiveDateTime,
     /// Seed files the items come from.
     pub seeds: Vec<String>,
+    /// Level, NSF, ROME…, and settings such as `mastery_scale` (the degrees of mastery
+    /// teachers set on evidence) or `ccf_units` (the units assessed in CCF).
+    pub attributes: std::collections::BTreeMap<String, AttrValue>,
     /// `GET /api/referentials/{id}` body, serialised once…
     pub detail_json: Bytes,
     /// …and gzipped once, for the clients that accept it (every browser).
@@ -298,6 +301,7 @@ fn build(
         }
         let items = detail.items;
         let seeds = detail.seeds;
+        let attributes = detail.attributes;
         let by_code = items
             .iter()
             .enumerate()
@@ -320,6 +324,7 @@ fn build(
             content_hash: row.content_hash,
             loaded_at: row.loaded_at,
             seeds,
+            attributes,
             detail_json,
             detail_gzip,
             items,
@@ -408,6 +413,18 @@ fn search_entry(item: &Item) -> SearchEntry {
 }
 
 impl Entry {
+    /// The degrees of mastery teachers set on evidence, lowest first: the referential's
+    /// `mastery_scale` attribute, or the usual four.
+    pub fn mastery_scale(&self) -> Vec<String> {
+        match self.attributes.get("mastery_scale") {
+            Some(AttrValue::List(levels)) if levels.len() >= 2 => levels.clone(),
+            _ => passerelle_api::DEFAULT_SCALE
+                .iter()
+                .map(|l| (*l).to_owned())
+                .collect(),
+        }
+    }
+
     /// The items in display (file) order.
     pub fn items(&self) -> &[Item] {
         &self.items
