@@ -15,6 +15,7 @@ on_both_engines!(
     a_fiche_goes_from_draft_to_validated_with_its_history,
     bad_input_is_refused_and_changes_nothing,
     attachments_are_checked_cleaned_and_kept_private,
+    the_student_quota_stops_uploads,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n";
@@ -488,4 +489,33 @@ fn phone_jpeg() -> Vec<u8> {
     jpeg.extend_from_slice(&[0xFF, 0xDB, 0, 3, 0]);
     jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 3, 0, 0x12, 0x34, 0xFF, 0xD9]);
     jpeg
+}
+
+/// 200 MB per student: twenty 10 MB files fill it (over two fiches, twenty per fiche at
+/// most), the next upload is refused before its body is read, and nothing is added.
+fn the_student_quota_stops_uploads(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let s = setup(&server, db, "0750004d");
+    let mut full = PDF.to_vec();
+    full.resize(passerelle_api::ATTACHMENT_MAX_BYTES, b' ');
+    let fiches: Vec<i64> = (0..2)
+        .map(|_| {
+            let (status, body) = server.call("POST", "/api/fiches", Some(&s.student), Some(from_exercise(&s, &server)));
+            fiche_of(status, body, 201).id
+        })
+        .collect();
+    for n in 0..20 {
+        let fiche = fiches[n / 10];
+        let (status, body) = server.send_bytes("POST", &format!("/api/fiches/{fiche}/attachments?file_name=scan{n}.pdf"), &s.student, &full);
+        assert_eq!(status, 201, "upload {n}: {body}");
+    }
+    let (status, body) = server.send_bytes("POST", &format!("/api/fiches/{}/attachments?file_name=encore.pdf", fiches[1]), &s.student, PDF);
+    assert_eq!((status, body["code"].as_str()), (413, Some("quota_exceeded")), "{body}");
+    let seen: Fiche = server.get_ok_as(&s.student, &format!("/api/fiches/{}", fiches[1]));
+    assert_eq!(seen.attachments.len(), 10);
+    // The quota is the student's own: a classmate still uploads.
+    let (status, body) = server.call("POST", "/api/fiches", Some(&s.classmate), Some(from_exercise_for(&server, &s.classmate)));
+    let theirs = fiche_of(status, body, 201);
+    let (status, _) = server.send_bytes("POST", &format!("/api/fiches/{}/attachments?file_name=a.pdf", theirs.id), &s.classmate, PDF);
+    assert_eq!(status, 201);
 }
