@@ -2,12 +2,18 @@
 //! data (AGOrA's règlement d'examen and matrix, the certifications' blocs), adapted by an
 //! admin as new versions that other establishments do not see, bad grids refused.
 
-use passerelle_api::{GridTemplate, GridTemplateSummary, GridTemplateVersion, TemplateOrigin};
+use passerelle_api::{
+    Candidate, ExamSession, ExamSessionSummary, GridTemplate, GridTemplateSummary,
+    GridTemplateVersion, TemplateOrigin,
+};
 use passerelle_tests::school::School;
 use passerelle_tests::{on_both_engines, referentials_dir, TestDatabase, TestServer};
 use serde_json::json;
 
-on_both_engines!(grids_come_from_the_referentials_and_admins_version_them);
+on_both_engines!(
+    grids_come_from_the_referentials_and_admins_version_them,
+    sessions_gather_candidates_and_juries,
+);
 
 fn grids_come_from_the_referentials_and_admins_version_them(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
@@ -144,5 +150,223 @@ fn grids_come_from_the_referentials_and_admins_version_them(db: &TestDatabase) {
             )
             .0,
         404
+    );
+}
+
+fn sessions_gather_candidates_and_juries(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let a = School::open(&server, db, "0750003c", "direction@lycee-c.fr");
+    let agora = a.class("T AGOrA A", "bacpro-agora");
+    let bts = a.class("BTS GPME 2", "bts-gpme");
+    let rncp = a.class("ACE 2027", "rncp34786");
+    let teacher = a.account("prof@lycee-c.fr", "Paul", "Prof", "teacher");
+    let other = a.account("autre@lycee-c.fr", "Anne", "Autre", "teacher");
+    let juror = a.account("jure@lycee-c.fr", "Jean", "Juré", "jury");
+    let report = a.import_csv(
+        "nom;prénom;date de naissance;email;classe\n\
+         Zola;Emma;12/03/2009;emma@eleve-c.fr;T AGOrA A\n\
+         Arnaud;Léo;01/02/2009;leo@eleve-c.fr;T AGOrA A\n\
+         Roux;Lina;01/02/2004;lina@eleve-c.fr;ACE 2027\n",
+    );
+    let student = report["rows"][0]["user_id"].as_i64().unwrap_or_default();
+    let admin = a.admin.clone();
+    let call = |method: &str, path: &str, body: serde_json::Value| {
+        server.call(method, path, Some(&admin), Some(body))
+    };
+    let session_body = |template: &str, class: i64| {
+        json!({
+            "template_id": template, "label": "Session 2027",
+            "starts_on": "2027-03-01", "ends_on": "2027-05-31", "class_ids": [class]
+        })
+    };
+
+    // Candidates are the class's students, numbered in name order.
+    let (status, body) = call(
+        "POST",
+        "/api/exam-sessions",
+        session_body("bacpro-agora:E31", agora),
+    );
+    assert_eq!(status, 201, "{body}");
+    let session: ExamSession = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
+    let numbered: Vec<(&str, &str)> = session
+        .candidates
+        .iter()
+        .map(|c| (c.number.as_str(), c.student.last_name.as_str()))
+        .collect();
+    assert_eq!(numbered, vec![("0001", "Arnaud"), ("0002", "Zola")]);
+    assert_eq!(
+        (session.epreuve.as_str(), session.published),
+        ("E31", false)
+    );
+    let (status, body) = call(
+        "POST",
+        "/api/exam-sessions",
+        session_body("bacpro-agora:E31", bts),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("wrong_referential")),
+        "{body}"
+    );
+    assert!(body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("class_ids[0]"));
+    let (status, body) = call(
+        "POST",
+        "/api/exam-sessions",
+        session_body("bacpro-agora:E9", agora),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("unknown_template")),
+        "{body}"
+    );
+
+    // Juries: two members at least, staff or jury accounts of the establishment.
+    let juries = format!("/api/exam-sessions/{}/juries", session.id);
+    let member = |id: i64, role: &str| json!({ "user_id": id, "role": role });
+    let (status, body) = call(
+        "POST",
+        &juries,
+        json!({ "name": "Jury 1", "members": [member(teacher, "teacher")] }),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("jury_too_small")),
+        "{body}"
+    );
+    let (status, body) = call(
+        "POST",
+        &juries,
+        json!({ "name": "Jury 1", "members": [member(teacher, "teacher"), member(student, "professional")] }),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("unknown_member")),
+        "{body}"
+    );
+    let (status, body) = call(
+        "POST",
+        &juries,
+        json!({ "name": "Jury 1", "members": [member(teacher, "teacher"), member(juror, "professional")] }),
+    );
+    assert_eq!(status, 201, "{body}");
+    let jury = body["juries"][0]["id"].as_i64().unwrap_or_default();
+    let first = session.candidates[0].id;
+    let (status, body) = call(
+        "PUT",
+        &format!("/api/juries/{jury}/candidates"),
+        json!({ "candidate_ids": [first] }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        "PUT",
+        &format!("/api/juries/{jury}/candidates"),
+        json!({ "candidate_ids": [first, 999_999] }),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("unknown_candidate")),
+        "{body}"
+    );
+
+    // A jury member sees their jury's candidates only; a teacher off the jury nothing.
+    let juror_token = a.activate(juror, "jure@lycee-c.fr");
+    let (status, body) = server.call(
+        "GET",
+        &format!("/api/exam-sessions/{}", session.id),
+        Some(&juror_token),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let seen: ExamSession = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        seen.candidates.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![first]
+    );
+    let listed: Vec<ExamSessionSummary> = serde_json::from_value(
+        server
+            .call("GET", "/api/exam-sessions", Some(&juror_token), None)
+            .1,
+    )
+    .unwrap_or_default();
+    assert_eq!(listed.len(), 1);
+    let other_token = a.activate(other, "autre@lycee-c.fr");
+    assert_eq!(
+        server
+            .call(
+                "GET",
+                &format!("/api/exam-sessions/{}", session.id),
+                Some(&other_token),
+                None
+            )
+            .0,
+        404
+    );
+    assert_eq!(
+        server
+            .call(
+                "PUT",
+                &format!("/api/juries/{jury}/candidates"),
+                Some(&juror_token),
+                Some(json!({ "candidate_ids": [] }))
+            )
+            .0,
+        403
+    );
+
+    // Non conforme needs its reason.
+    let conformity = format!("/api/candidates/{first}/conformity");
+    let (status, body) = call("PUT", &conformity, json!({ "conforme": false }));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_field")),
+        "{body}"
+    );
+    let (status, body) = call(
+        "PUT",
+        &conformity,
+        json!({ "conforme": false, "reason": "Passeport professionnel incomplet : 2 fiches sur 6" }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let candidate: Candidate = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!candidate.conforme);
+    assert!(candidate
+        .nonconformity_reason
+        .unwrap_or_default()
+        .starts_with("Passeport"));
+
+    // A certification's jury follows its access route's composition (seed 004).
+    let mut body = session_body("rncp34786:RNCP34786BC01", rncp);
+    body["access_route"] = json!("J9");
+    let (status, answer) = call("POST", "/api/exam-sessions", body.clone());
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (422, Some("unknown_access_route")),
+        "{answer}"
+    );
+    body["access_route"] = json!("J1");
+    let (status, answer) = call("POST", "/api/exam-sessions", body);
+    assert_eq!(status, 201, "{answer}");
+    let rncp_session: ExamSession =
+        serde_json::from_value(answer).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rncp_session.required_composition.len(), 4);
+    let (status, body) = call(
+        "POST",
+        &format!("/api/exam-sessions/{}/juries", rncp_session.id),
+        json!({ "name": "Jury RNCP", "members": [member(teacher, "teacher"), member(juror, "professional")] }),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("jury_composition")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expert externe"),
+        "{body}"
     );
 }

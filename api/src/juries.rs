@@ -178,3 +178,147 @@ mod tests {
         assert_eq!(rule.propose(&[Some(9)], &[1.0], 4), None);
     }
 }
+
+/// A jury member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JuryRole {
+    /// A teacher of the establishment.
+    Teacher,
+    /// A professional from outside (dirigeant, cadre, expert externe).
+    Professional,
+    /// The candidate's tutor in the firm.
+    Tutor,
+}
+
+impl JuryRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JuryRole::Teacher => "teacher",
+            JuryRole::Professional => "professional",
+            JuryRole::Tutor => "tutor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [JuryRole::Teacher, JuryRole::Professional, JuryRole::Tutor]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JuryRole::Teacher => "Enseignant",
+            JuryRole::Professional => "Professionnel",
+            JuryRole::Tutor => "Tuteur",
+        }
+    }
+}
+
+/// `POST /api/exam-sessions` (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExamSessionInput {
+    /// A grid template id (`bacpro-agora:E31`): the épreuve.
+    pub template_id: String,
+    /// "Session 2027".
+    pub label: String,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    /// Classes whose students are the candidates; they must prepare the template's
+    /// referential.
+    pub class_ids: Vec<i64>,
+    /// For a certification, the access route whose jury composition applies (`J1`…).
+    #[serde(default)]
+    pub access_route: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JuryMemberInput {
+    pub user_id: i64,
+    pub role: JuryRole,
+}
+
+/// `POST /api/exam-sessions/{id}/juries` (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JuryInput {
+    pub name: String,
+    pub members: Vec<JuryMemberInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JuryMember {
+    pub person: PersonRef,
+    pub role: JuryRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jury {
+    pub id: i64,
+    pub name: String,
+    pub members: Vec<JuryMember>,
+    /// Candidate ids assigned to it.
+    pub candidates: Vec<i64>,
+}
+
+/// `PUT /api/juries/{id}/candidates` (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JuryCandidates {
+    pub candidate_ids: Vec<i64>,
+}
+
+/// `PUT /api/candidates/{id}/conformity` (admins): a dossier found incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConformityInput {
+    pub conforme: bool,
+    /// Required when not conforme; printed on the notice of the export.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub id: i64,
+    pub student: PersonRef,
+    /// Candidate number within the session (`0001`…).
+    pub number: String,
+    pub class_name: String,
+    pub jury_id: Option<i64>,
+    pub conforme: bool,
+    pub nonconformity_reason: Option<String>,
+}
+
+/// One line of `GET /api/exam-sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExamSessionSummary {
+    pub id: i64,
+    pub label: String,
+    pub template_id: String,
+    pub epreuve: String,
+    pub title: String,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub candidates: u32,
+    pub juries: u32,
+    pub published: bool,
+}
+
+/// `GET /api/exam-sessions/{id}`: an admin sees everything; a jury member their jury and
+/// its candidates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExamSession {
+    pub id: i64,
+    pub label: String,
+    pub template_id: String,
+    /// The template version the session uses (fixed when the session opens).
+    pub template_version: u32,
+    pub epreuve: String,
+    pub title: String,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub access_route: Option<String>,
+    /// The composition the access route requires, as the certification prints it.
+    pub required_composition: Vec<String>,
+    pub published: bool,
+    pub juries: Vec<Jury>,
+    pub candidates: Vec<Candidate>,
+}

@@ -298,6 +298,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     fiche_events,
     notifications,
     grid_template_versions,
+    exam_sessions,
+    juries,
+    jury_members,
+    exam_candidates,
 );
 
 diesel::table! {
@@ -458,3 +462,53 @@ diesel::table! {
         edited_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    exam_sessions (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        template_id -> Text,
+        template_version -> Integer,
+        label -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        access_route -> Nullable<Text>,
+        published -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    juries (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    jury_members (jury_id, user_id) {
+        jury_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    exam_candidates (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        student_id -> BigInt,
+        class_id -> BigInt,
+        number -> Text,
+        jury_id -> Nullable<BigInt>,
+        conforme -> Bool,
+        nonconformity_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(juries -> exam_sessions (session_id));
+diesel::joinable!(jury_members -> juries (jury_id));
+diesel::joinable!(exam_candidates -> exam_sessions (session_id));
+diesel::joinable!(exam_candidates -> classes (class_id));

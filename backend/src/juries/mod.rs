@@ -1,16 +1,19 @@
 //! CCF grids and exam juries.
 //!
 //! - `templates`: the grids generated from the referential data;
-//! - `handlers`: reading them, and an admin's adaptations, each a new version.
+//! - `handlers`: reading them, and an admin's adaptations, each a new version;
+//! - `sessions`: exam sessions of an épreuve, their candidates and juries.
 //!
 //! Access: the establishment's admins, teachers and jury members read the templates;
 //! only admins adapt them.
 
 pub mod handlers;
+pub mod sessions;
 pub mod templates;
 
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     handlers::routes(cfg);
+    sessions::routes(cfg);
 }
