@@ -967,6 +967,65 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         },
         Expectation {
             method: "GET",
+            template: "/api/candidates/{id}/grid",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/candidates/{candidate}/grid"))),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/candidates/{id}/grid/mine",
+            allowed: &[Teacher],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/candidates/{candidate}/grid/mine"),
+                    json!({ "levels": [{ "code": "C1.1.1", "level": 3 }] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/candidates/{id}/grid",
+            allowed: &[Teacher],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/candidates/{candidate}/grid"),
+                    json!({ "levels": [{ "code": "C1.1.1", "level": 3 }] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/candidates/{id}/grid/sign",
+            allowed: &[],
+            // Incomplete grid: nobody can sign yet (422 for the jury, 403/404 for others).
+            request: Box::new(move |_| get(format!("/api/candidates/{candidate}/grid/sign"))),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/candidates/{id}/grid/reopen",
+            allowed: &[],
+            // Not locked: 409 for the admin, 403/404 for others.
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/candidates/{candidate}/grid/reopen"),
+                    json!({ "reason": "Erreur de saisie" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exam-sessions/{id}/publish",
+            allowed: &[Admin],
+            request: Box::new(move |_| get(format!("/api/exam-sessions/{exam_session}/publish"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/my-grids",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/my-grids")),
+        },
+        Expectation {
+            method: "GET",
             template: "/api/audit",
             allowed: ADMINS,
             request: Box::new(|_| get("/api/audit")),

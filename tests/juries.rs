@@ -3,8 +3,8 @@
 //! admin as new versions that other establishments do not see, bad grids refused.
 
 use passerelle_api::{
-    Candidate, ExamSession, ExamSessionSummary, GridTemplate, GridTemplateSummary,
-    GridTemplateVersion, TemplateOrigin,
+    Candidate, CandidateGrid, ExamSession, ExamSessionSummary, GridStatus, GridTemplate,
+    GridTemplateSummary, GridTemplateVersion, TemplateOrigin,
 };
 use passerelle_tests::school::School;
 use passerelle_tests::{on_both_engines, referentials_dir, TestDatabase, TestServer};
@@ -13,6 +13,7 @@ use serde_json::json;
 on_both_engines!(
     grids_come_from_the_referentials_and_admins_version_them,
     sessions_gather_candidates_and_juries,
+    a_jury_assesses_agrees_locks_and_an_admin_reopens,
 );
 
 fn grids_come_from_the_referentials_and_admins_version_them(db: &TestDatabase) {
@@ -369,4 +370,286 @@ fn sessions_gather_candidates_and_juries(db: &TestDatabase) {
             .contains("expert externe"),
         "{body}"
     );
+}
+
+fn a_jury_assesses_agrees_locks_and_an_admin_reopens(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let a = School::open(&server, db, "0750005e", "direction@lycee-e.fr");
+    let class = a.class("T AGOrA A", "bacpro-agora");
+    let teacher = a.account("prof@lycee-e.fr", "Paul", "Prof", "teacher");
+    let juror = a.account("jure@lycee-e.fr", "Jean", "Juré", "jury");
+    let outsider = a.account("autre@lycee-e.fr", "Anne", "Autre", "jury");
+    a.assign_teachers(class, &[teacher]);
+    let report = a.import_csv(
+        "nom;prénom;date de naissance;email;classe\nZola;Emma;12/03/2009;emma@eleve-e.fr;T AGOrA A\n",
+    );
+    let student_id = report["rows"][0]["user_id"].as_i64().unwrap_or_default();
+    let student = a.activate(student_id, "emma@eleve-e.fr");
+    let prof = a.activate(teacher, "prof@lycee-e.fr");
+    let jure = a.activate(juror, "jure@lycee-e.fr");
+    let other = a.activate(outsider, "autre@lycee-e.fr");
+    let admin = a.admin.clone();
+    let call = |token: &str, method: &str, path: &str, body: Option<serde_json::Value>| {
+        server.call(method, path, Some(token), body)
+    };
+
+    // A validated fiche in the portfolio, for the jury to read.
+    let (status, body) = call(
+        &student,
+        "POST",
+        "/api/fiches",
+        Some(json!({
+            "title": "Accueil des visiteurs au salon", "context": "simulated",
+            "description": "J'ai accueilli et orienté les visiteurs.", "items": ["C1.1.1"]
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let fiche = body["id"].as_i64().unwrap_or_default();
+    assert_eq!(
+        call(
+            &student,
+            "POST",
+            &format!("/api/fiches/{fiche}/submit"),
+            None
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            &prof,
+            "POST",
+            &format!("/api/fiches/{fiche}/validate"),
+            Some(json!({}))
+        )
+        .0,
+        200
+    );
+
+    let (status, body) = call(
+        &admin,
+        "POST",
+        "/api/exam-sessions",
+        Some(json!({
+            "template_id": "bacpro-agora:E31", "label": "Session 2027",
+            "starts_on": "2027-03-01", "ends_on": "2027-05-31", "class_ids": [class]
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let session = body["id"].as_i64().unwrap_or_default();
+    let candidate = body["candidates"][0]["id"].as_i64().unwrap_or_default();
+    let (status, body) = call(
+        &admin,
+        "POST",
+        &format!("/api/exam-sessions/{session}/juries"),
+        Some(json!({
+            "name": "Jury A", "members": [{ "user_id": teacher, "role": "teacher" }, { "user_id": juror, "role": "professional" }]
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let jury = body["juries"][0]["id"].as_i64().unwrap_or_default();
+    assert_eq!(
+        call(
+            &admin,
+            "PUT",
+            &format!("/api/juries/{jury}/candidates"),
+            Some(json!({ "candidate_ids": [candidate] }))
+        )
+        .0,
+        200
+    );
+    let grid_path = format!("/api/candidates/{candidate}/grid");
+    let grid_of = |(status, body): (u16, serde_json::Value)| -> CandidateGrid {
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"))
+    };
+
+    // The jury reads the validated portfolio; others do not see the grid.
+    let grid = grid_of(call(&jure, "GET", &grid_path, None));
+    assert_eq!(grid.portfolio, vec![fiche]);
+    assert!(grid.can_edit);
+    assert_eq!(
+        call(&jure, "GET", &format!("/api/fiches/{fiche}"), None).0,
+        200
+    );
+    assert_eq!(
+        call(
+            &jure,
+            "POST",
+            &format!("/api/fiches/{fiche}/comments"),
+            Some(json!({ "comment": "x" }))
+        )
+        .0,
+        403
+    );
+    assert_eq!(call(&other, "GET", &grid_path, None).0, 404);
+    assert_eq!(
+        call(&student, "GET", &grid_path, None).0,
+        404,
+        "not before publication"
+    );
+
+    // Each member assesses; the disagreement shows.
+    let codes: Vec<String> = grid
+        .template
+        .criteria
+        .iter()
+        .map(|c| c.code.clone())
+        .collect();
+    let all_at = |level: u8| -> Vec<serde_json::Value> {
+        codes
+            .iter()
+            .map(|c| json!({ "code": c, "level": level }))
+            .collect()
+    };
+    assert_eq!(
+        call(
+            &prof,
+            "PUT",
+            &format!("{grid_path}/mine"),
+            Some(json!({ "levels": all_at(3) }))
+        )
+        .0,
+        200
+    );
+    let mut juror_levels = all_at(3);
+    juror_levels[0]["level"] = json!(4);
+    let grid = grid_of(call(
+        &jure,
+        "PUT",
+        &format!("{grid_path}/mine"),
+        Some(json!({ "levels": juror_levels })),
+    ));
+    assert_eq!(grid.disagreements, vec![codes[0].clone()]);
+    let (status, body) = call(
+        &jure,
+        "PUT",
+        &format!("{grid_path}/mine"),
+        Some(json!({ "levels": [{ "code": codes[0], "level": 9 }] })),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("invalid_level")),
+        "{body}"
+    );
+    let (status, body) = call(
+        &jure,
+        "PUT",
+        &format!("{grid_path}/mine"),
+        Some(json!({ "levels": [{ "code": "Z9", "level": 1 }] })),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("unknown_criterion")),
+        "{body}"
+    );
+
+    // The agreed grid: the mark is proposed; an adjusted mark needs its justification.
+    assert_eq!(
+        call(&jure, "POST", &format!("{grid_path}/sign"), None).0,
+        422,
+        "nothing agreed yet"
+    );
+    let agreed = json!({ "levels": all_at(3), "comments": [{ "field": "Appréciation du jury", "text": "Accueil soigné." }] });
+    let grid = grid_of(call(&prof, "PUT", &grid_path, Some(agreed.clone())));
+    assert_eq!(grid.proposed_mark, Some(13.5));
+    let mut adjusted = agreed.clone();
+    adjusted["final_mark"] = json!(14.5);
+    let (status, body) = call(&prof, "PUT", &grid_path, Some(adjusted.clone()));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_field")),
+        "{body}"
+    );
+    adjusted["final_mark"] = json!(25);
+    let (status, body) = call(&prof, "PUT", &grid_path, Some(adjusted.clone()));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("invalid_mark")),
+        "{body}"
+    );
+    adjusted["final_mark"] = json!(14.5);
+    adjusted["justification"] = json!("Très bonne gestion de l'aléa.");
+    let grid = grid_of(call(&prof, "PUT", &grid_path, Some(adjusted)));
+    assert_eq!(grid.final_mark, Some(14.5));
+
+    // Both sign: locked, immutable; only an admin reopens, with a reason.
+    let grid = grid_of(call(&prof, "POST", &format!("{grid_path}/sign"), None));
+    assert_eq!((grid.status, grid.signatures.len()), (GridStatus::Open, 1));
+    let grid = grid_of(call(&jure, "POST", &format!("{grid_path}/sign"), None));
+    assert_eq!(grid.status, GridStatus::Locked);
+    assert!(grid.locked_at.is_some());
+    let (status, body) = call(&prof, "PUT", &grid_path, Some(agreed.clone()));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("grid_locked")),
+        "{body}"
+    );
+    assert_eq!(
+        call(
+            &prof,
+            "POST",
+            &format!("{grid_path}/reopen"),
+            Some(json!({ "reason": "x" }))
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        call(
+            &admin,
+            "POST",
+            &format!("{grid_path}/reopen"),
+            Some(json!({ "reason": " " }))
+        )
+        .0,
+        400
+    );
+    let grid = grid_of(call(
+        &admin,
+        "POST",
+        &format!("{grid_path}/reopen"),
+        Some(json!({ "reason": "Erreur sur le critère 1" })),
+    ));
+    assert_eq!((grid.status, grid.signatures.len()), (GridStatus::Open, 0));
+    assert_eq!(
+        grid.final_mark,
+        Some(14.5),
+        "the grid is kept, only unlocked"
+    );
+    let (_, journal) = call(&admin, "GET", "/api/audit", None);
+    let text = journal.to_string();
+    assert!(
+        text.contains("grid.locked") && text.contains("grid.reopened"),
+        "{text}"
+    );
+
+    // Published: the candidate reads the agreed grid, not the members' own.
+    assert_eq!(
+        call(
+            &prof,
+            "POST",
+            &format!("/api/exam-sessions/{session}/publish"),
+            None
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        call(
+            &admin,
+            "POST",
+            &format!("/api/exam-sessions/{session}/publish"),
+            None
+        )
+        .0,
+        200
+    );
+    let (status, body) = call(&student, "GET", "/api/my-grids", None);
+    assert_eq!(status, 200, "{body}");
+    let mine: Vec<CandidateGrid> = serde_json::from_value(body).unwrap_or_default();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].final_mark, Some(14.5));
+    assert!(mine[0].members.is_empty() && mine[0].jury.is_none());
+    assert!(!mine[0].can_edit);
 }

@@ -322,3 +322,102 @@ pub struct ExamSession {
     pub juries: Vec<Jury>,
     pub candidates: Vec<Candidate>,
 }
+
+/// A level chosen for one criterion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionLevel {
+    pub code: String,
+    /// 1-based index into the grid's scale.
+    pub level: u8,
+}
+
+/// A free-text box of the grid, filled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridComment {
+    /// One of the template's `comment_fields`.
+    pub field: String,
+    pub text: String,
+}
+
+/// `PUT /api/candidates/{id}/grid/mine`: one jury member's own assessment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAssessmentInput {
+    #[serde(default)]
+    pub levels: Vec<CriterionLevel>,
+    #[serde(default)]
+    pub comments: Vec<GridComment>,
+}
+
+/// `PUT /api/candidates/{id}/grid`: the grid the jury agrees on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgreedGridInput {
+    #[serde(default)]
+    pub levels: Vec<CriterionLevel>,
+    #[serde(default)]
+    pub comments: Vec<GridComment>,
+    /// The mark given, when it differs from the proposed one (0 to 20, half points).
+    #[serde(default)]
+    pub final_mark: Option<f64>,
+    /// Required when `final_mark` differs from the proposed mark.
+    #[serde(default)]
+    pub justification: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAssessment {
+    pub member: PersonRef,
+    pub role: JuryRole,
+    pub levels: Vec<CriterionLevel>,
+    pub comments: Vec<GridComment>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub member: PersonRef,
+    pub signed_at: NaiveDateTime,
+}
+
+/// Where a candidate's grid stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridStatus {
+    /// Being filled; signatures so far are cleared by any change.
+    Open,
+    /// Signed by every member: immutable until an admin reopens it.
+    Locked,
+}
+
+/// `GET /api/candidates/{id}/grid`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateGrid {
+    pub candidate: Candidate,
+    pub session_id: i64,
+    pub session_label: String,
+    pub template: GridTemplate,
+    pub jury: Option<Jury>,
+    /// Each member's own assessment (jury members and admins see them all).
+    pub members: Vec<MemberAssessment>,
+    /// The agreed levels and comments.
+    pub levels: Vec<CriterionLevel>,
+    pub comments: Vec<GridComment>,
+    /// Criteria on which the members' levels differ.
+    pub disagreements: Vec<String>,
+    /// From the agreed levels by the template's rule.
+    pub proposed_mark: Option<f64>,
+    pub final_mark: Option<f64>,
+    pub justification: Option<String>,
+    pub status: GridStatus,
+    pub signatures: Vec<Signature>,
+    pub locked_at: Option<NaiveDateTime>,
+    /// Ids of the candidate's validated fiches, readable by the jury.
+    pub portfolio: Vec<i64>,
+    /// The signed-in user sits on the candidate's jury and the grid is open.
+    pub can_edit: bool,
+}
+
+/// `POST /api/candidates/{id}/grid/reopen` (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridReopenInput {
+    pub reason: String,
+}

@@ -302,6 +302,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     juries,
     jury_members,
     exam_candidates,
+    exam_grids,
+    exam_grid_members,
+    exam_grid_signatures,
+    exam_grid_audit,
 );
 
 diesel::table! {
@@ -512,3 +516,47 @@ diesel::joinable!(juries -> exam_sessions (session_id));
 diesel::joinable!(jury_members -> juries (jury_id));
 diesel::joinable!(exam_candidates -> exam_sessions (session_id));
 diesel::joinable!(exam_candidates -> classes (class_id));
+
+diesel::table! {
+    exam_grids (candidate_id) {
+        candidate_id -> BigInt,
+        levels -> Text,
+        comments -> Text,
+        final_mark -> Nullable<Double>,
+        justification -> Nullable<Text>,
+        status -> Text,
+        locked_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        updated_by -> BigInt,
+    }
+}
+
+diesel::table! {
+    exam_grid_members (candidate_id, user_id) {
+        candidate_id -> BigInt,
+        user_id -> BigInt,
+        levels -> Text,
+        comments -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exam_grid_signatures (candidate_id, user_id) {
+        candidate_id -> BigInt,
+        user_id -> BigInt,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exam_grid_audit (id) {
+        id -> BigInt,
+        candidate_id -> BigInt,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        reason -> Nullable<Text>,
+        snapshot -> Text,
+    }
+}

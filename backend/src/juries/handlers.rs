@@ -81,6 +81,25 @@ pub fn current(
     Ok(template)
 }
 
+/// The template as it was in `version` (1: generated): what a session opened with.
+pub fn at_version(
+    conn: &mut DbConnection,
+    snapshot: &Snapshot,
+    establishment: i64,
+    id: &str,
+    version: u32,
+) -> Result<GridTemplate, AppError> {
+    let mut template = templates::generated_one(snapshot, id)
+        .ok_or_else(|| AppError::not_found(format!("grille introuvable : {id}")))?;
+    if let Some(row) = stored_versions(conn, establishment, id)?
+        .into_iter()
+        .find(|row| u32::try_from(row.0).ok() == Some(version))
+    {
+        apply(&mut template, row)?;
+    }
+    Ok(template)
+}
+
 fn apply(template: &mut GridTemplate, row: VersionRow) -> Result<(), AppError> {
     let (version, body, editor, first_name, last_name, edited_at) = row;
     let input: GridTemplateInput = serde_json::from_str(&body)?;

@@ -36,19 +36,19 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Clone, Queryable)]
-struct SessionRow {
-    id: i64,
-    establishment_id: i64,
-    template_id: String,
-    template_version: i32,
-    label: String,
-    starts_on: chrono::NaiveDate,
-    ends_on: chrono::NaiveDate,
-    access_route: Option<String>,
-    published: bool,
+pub(crate) struct SessionRow {
+    pub(crate) id: i64,
+    pub(crate) establishment_id: i64,
+    pub(crate) template_id: String,
+    pub(crate) template_version: i32,
+    pub(crate) label: String,
+    pub(crate) starts_on: chrono::NaiveDate,
+    pub(crate) ends_on: chrono::NaiveDate,
+    pub(crate) access_route: Option<String>,
+    pub(crate) published: bool,
 }
 
-fn session_columns() -> (
+pub(crate) fn session_columns() -> (
     exam_sessions::id,
     exam_sessions::establishment_id,
     exam_sessions::template_id,
@@ -141,7 +141,7 @@ fn person_of(id: i64, first_name: String, last_name: String) -> PersonRef {
 }
 
 /// The whole session as `jury_filter` allows (`None`: everything).
-fn session(
+pub(crate) fn session(
     conn: &mut DbConnection,
     snapshot: &Snapshot,
     row: SessionRow,
@@ -468,7 +468,7 @@ async fn get(
 
 /// The session if the principal administers it; 404 otherwise (jury members included:
 /// composing juries is the exam office's work).
-fn administered(
+pub(crate) fn administered(
     conn: &mut DbConnection,
     principal: &Principal,
     id: i64,

@@ -94,6 +94,11 @@ async fn comment(
                     .select(class_teachers::user_id)
                     .load(conn)?,
                 Standing::Reviewer => vec![row.student_id],
+                Standing::Jury => {
+                    return Err(AppError::forbidden(
+                        "le jury lit le portfolio sans le commenter",
+                    ))
+                }
             };
             notify(
                 conn,
