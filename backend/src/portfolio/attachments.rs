@@ -151,10 +151,7 @@ fn used_bytes(conn: &mut crate::db::DbConnection, student: i64) -> Result<u64, A
         .filter(fiche_attachments::student_id.eq(student))
         .select(fiche_attachments::size)
         .load(conn)?;
-    Ok(sizes
-        .into_iter()
-        .map(|s| u64::try_from(s).unwrap_or(0))
-        .sum())
+    Ok(sizes.into_iter().map(|s| u64::try_from(s).unwrap_or(0)).sum())
 }
 
 /// The file, to whoever may see the fiche; 404 for anyone else, and for an attachment
@@ -177,9 +174,7 @@ async fn download(
             ))
             .first::<(String, String, Vec<u8>)>(conn)
             .optional()?
-            .ok_or_else(|| {
-                AppError::not_found(format!("pièce jointe introuvable : {attachment_id}"))
-            })
+            .ok_or_else(|| AppError::not_found(format!("pièce jointe introuvable : {attachment_id}")))
     })
     .await?;
     Ok(attachment(content, &content_type, &file_name))
