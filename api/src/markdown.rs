@@ -247,7 +247,9 @@ mod tests {
     fn unclosed_markers_and_markup_stay_text() {
         assert_eq!(
             parse("2 * 3 = 6 <script>"),
-            vec![Block::Paragraph(vec![Inline::Text("2 * 3 = 6 <script>".into())])]
+            vec![Block::Paragraph(vec![Inline::Text(
+                "2 * 3 = 6 <script>".into()
+            )])]
         );
         let html = to_html("<img src=x onerror=alert(1)> **<b>**");
         assert!(!html.contains("<img"), "{html}");

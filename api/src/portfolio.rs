@@ -63,7 +63,9 @@ impl ContextKind {
 
 /// Where a fiche stands in its review. "Resubmitted" is `Submitted` with
 /// `submissions > 1`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FicheStatus {
     /// Being written; only the student sees it.
@@ -450,12 +452,7 @@ pub struct MarkRead {
 }
 
 /// Default degrees of mastery, when a referential names none.
-pub const DEFAULT_SCALE: [&str; 4] = [
-    "Non acquis",
-    "En cours d'acquisition",
-    "Acquis",
-    "Maîtrisé",
-];
+pub const DEFAULT_SCALE: [&str; 4] = ["Non acquis", "En cours d'acquisition", "Acquis", "Maîtrisé"];
 
 /// One item row of a progress view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

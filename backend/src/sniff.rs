@@ -74,7 +74,10 @@ fn office_type(bytes: &[u8]) -> Result<FileType, Refused> {
     let unreadable = || Refused("archive illisible : le document semble endommagé".to_owned());
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
     let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
-    if names.iter().any(|n| n.to_ascii_lowercase().ends_with("vbaproject.bin")) {
+    if names
+        .iter()
+        .any(|n| n.to_ascii_lowercase().ends_with("vbaproject.bin"))
+    {
         return Err(Refused(
             "document avec macros refusé : enregistrez-le sans macros (xlsx, docx)".to_owned(),
         ));
@@ -272,9 +275,11 @@ fn minimal_exif(orientation: u16) -> Vec<u8> {
 
 /// `name` with an extension that matches `file_type` (appended when it does not).
 pub fn with_extension(name: &str, file_type: FileType) -> String {
-    let matches = name
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| file_type.extensions().contains(&ext.to_ascii_lowercase().as_str()));
+    let matches = name.rsplit_once('.').is_some_and(|(_, ext)| {
+        file_type
+            .extensions()
+            .contains(&ext.to_ascii_lowercase().as_str())
+    });
     if matches {
         name.to_owned()
     } else {
@@ -378,7 +383,8 @@ mod tests {
         {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut docx));
             let options = zip::write::SimpleFileOptions::default();
-            zip.start_file("[Content_Types].xml", options).expect("entry");
+            zip.start_file("[Content_Types].xml", options)
+                .expect("entry");
             zip.start_file("word/document.xml", options).expect("entry");
             zip.finish().expect("zip");
         }
@@ -398,6 +404,9 @@ mod tests {
     fn names_get_the_extension_of_their_content() {
         assert_eq!(with_extension("facture.PDF", FileType::Pdf), "facture.PDF");
         assert_eq!(with_extension("photo.jpeg", FileType::Jpeg), "photo.jpeg");
-        assert_eq!(with_extension("rapport.exe", FileType::Pdf), "rapport.exe.pdf");
+        assert_eq!(
+            with_extension("rapport.exe", FileType::Pdf),
+            "rapport.exe.pdf"
+        );
     }
 }

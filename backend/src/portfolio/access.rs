@@ -145,10 +145,7 @@ pub fn student_portfolio(
         || reviews_class(conn, principal, class.class_id, class.establishment_id)?
     {
         // Disabled accounts keep their portfolio visible to staff, not to anyone else.
-        let exists: i64 = users::table
-            .find(student_id)
-            .count()
-            .get_result(conn)?;
+        let exists: i64 = users::table.find(student_id).count().get_result(conn)?;
         if exists > 0 {
             return Ok(class);
         }

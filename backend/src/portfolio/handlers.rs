@@ -35,7 +35,9 @@ fn students_only(principal: &Principal) -> Result<(), AppError> {
     if principal.has(Role::Student) {
         Ok(())
     } else {
-        Err(AppError::forbidden("réservé aux élèves : ce sont eux qui rédigent leurs fiches"))
+        Err(AppError::forbidden(
+            "réservé aux élèves : ce sont eux qui rédigent leurs fiches",
+        ))
     }
 }
 
@@ -75,10 +77,14 @@ pub(crate) fn reviewable(
     query: &FicheQuery,
 ) -> Result<Vec<FicheRow>, AppError> {
     let Some(establishment) = principal.establishment_id else {
-        return Err(AppError::forbidden("votre compte n'est rattaché à aucun établissement"));
+        return Err(AppError::forbidden(
+            "votre compte n'est rattaché à aucun établissement",
+        ));
     };
     if !principal.has(Role::Admin) && !principal.has(Role::Teacher) {
-        return Err(AppError::forbidden("réservé aux enseignants et aux administrateurs"));
+        return Err(AppError::forbidden(
+            "réservé aux enseignants et aux administrateurs",
+        ));
     }
     let mut q = fiches::table
         .filter(fiches::establishment_id.eq(establishment))
@@ -226,7 +232,9 @@ async fn submit(
     let fiche = run(&state.pool, move |conn| {
         let row = access::owned_fiche(conn, &principal, id)?;
         ensure_editable(&row)?;
-        let items = store::items_of(conn, &[id])?.remove(&id).unwrap_or_default();
+        let items = store::items_of(conn, &[id])?
+            .remove(&id)
+            .unwrap_or_default();
         if items.is_empty() {
             return Err(AppError::unprocessable(
                 "no_items",
@@ -313,8 +321,13 @@ pub(crate) fn student_assignments(
     );
     let rows: Vec<Row> = class_exercises::table
         .inner_join(exercises::table)
-        .filter(class_exercises::class_id.eq_any(referential_of.keys().copied().collect::<Vec<_>>()))
-        .order((class_exercises::starts_on.desc(), class_exercises::id.desc()))
+        .filter(
+            class_exercises::class_id.eq_any(referential_of.keys().copied().collect::<Vec<_>>()),
+        )
+        .order((
+            class_exercises::starts_on.desc(),
+            class_exercises::id.desc(),
+        ))
         .select((
             class_exercises::id,
             class_exercises::class_id,
@@ -339,8 +352,21 @@ pub(crate) fn student_assignments(
         .load(conn)?;
     rows.into_iter()
         .map(
-            |(assignment_id, class_id, exercise_id, title, instructions, starts_on, ends_on, software_id, features)| {
-                let referential = referential_of.get(&class_id).map(String::as_str).unwrap_or("");
+            |(
+                assignment_id,
+                class_id,
+                exercise_id,
+                title,
+                instructions,
+                starts_on,
+                ends_on,
+                software_id,
+                features,
+            )| {
+                let referential = referential_of
+                    .get(&class_id)
+                    .map(String::as_str)
+                    .unwrap_or("");
                 let entry = snapshot.get(referential);
                 let mut items: Vec<(bool, usize, String)> = links
                     .iter()

@@ -58,7 +58,17 @@ async fn list(state: web::Data<AppState>, principal: Principal) -> Result<HttpRe
             .filter(notifications::read_at.is_null())
             .count()
             .get_result(conn)?;
-        type Row = (i64, String, i64, String, i64, String, String, NaiveDateTime, Option<NaiveDateTime>);
+        type Row = (
+            i64,
+            String,
+            i64,
+            String,
+            i64,
+            String,
+            String,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+        );
         let rows: Vec<Row> = notifications::table
             .inner_join(fiches::table)
             .inner_join(users::table.on(users::id.eq(notifications::actor_id)))
@@ -119,7 +129,9 @@ async fn mark_read(
             .filter(notifications::user_id.eq(principal.user_id))
             .filter(notifications::read_at.is_null());
         if ids.is_empty() {
-            diesel::update(mine).set(notifications::read_at.eq(now)).execute(conn)?;
+            diesel::update(mine)
+                .set(notifications::read_at.eq(now))
+                .execute(conn)?;
         } else {
             diesel::update(mine.filter(notifications::id.eq_any(&ids)))
                 .set(notifications::read_at.eq(now))

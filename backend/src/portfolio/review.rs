@@ -77,7 +77,15 @@ async fn comment(
     let fiche = run(&state.pool, move |conn| {
         let (row, standing) = access::visible_fiche(conn, &principal, id)?;
         conn.transaction::<_, AppError, _>(|conn| {
-            store::record(conn, id, principal.user_id, FicheAction::Commented, text.as_deref(), &[], now)?;
+            store::record(
+                conn,
+                id,
+                principal.user_id,
+                FicheAction::Commented,
+                text.as_deref(),
+                &[],
+                now,
+            )?;
             let recipients = match standing {
                 // A draft has no reader yet: its student's notes stay in its history.
                 Standing::Owner if row.status() == FicheStatus::Draft => Vec::new(),
@@ -87,7 +95,14 @@ async fn comment(
                     .load(conn)?,
                 Standing::Reviewer => vec![row.student_id],
             };
-            notify(conn, &recipients, NotificationKind::FicheCommented, id, principal.user_id, now)
+            notify(
+                conn,
+                &recipients,
+                NotificationKind::FicheCommented,
+                id,
+                principal.user_id,
+                now,
+            )
         })?;
         let (row, standing) = access::visible_fiche(conn, &principal, id)?;
         store::fiche(conn, &referentials, row, standing)
@@ -131,8 +146,23 @@ async fn return_fiche(
                     fiches::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            store::record(conn, id, principal.user_id, FicheAction::Returned, text.as_deref(), &[], now)?;
-            notify(conn, &[row.student_id], NotificationKind::FicheReturned, id, principal.user_id, now)
+            store::record(
+                conn,
+                id,
+                principal.user_id,
+                FicheAction::Returned,
+                text.as_deref(),
+                &[],
+                now,
+            )?;
+            notify(
+                conn,
+                &[row.student_id],
+                NotificationKind::FicheReturned,
+                id,
+                principal.user_id,
+                now,
+            )
         })?;
         let (row, standing) = access::visible_fiche(conn, &principal, id)?;
         store::fiche(conn, &referentials, row, standing)
@@ -161,12 +191,17 @@ async fn validate(
             .get(&row.referential_id)
             .map(|e| e.mastery_scale())
             .unwrap_or_default();
-        let items = store::items_of(conn, &[id])?.remove(&id).unwrap_or_default();
+        let items = store::items_of(conn, &[id])?
+            .remove(&id)
+            .unwrap_or_default();
         for (i, level) in input.levels.iter().enumerate() {
             if !items.iter().any(|(code, _)| *code == level.code) {
                 return Err(AppError::unprocessable(
                     "unknown_item",
-                    format!("levels[{i}] : {} n'est pas un élément de cette fiche", level.code),
+                    format!(
+                        "levels[{i}] : {} n'est pas un élément de cette fiche",
+                        level.code
+                    ),
                 ));
             }
             if level.level == 0 || usize::from(level.level) > scale.len() {
@@ -211,8 +246,23 @@ async fn validate(
                         .unwrap_or_default(),
                 })
                 .collect();
-            store::record(conn, id, principal.user_id, FicheAction::Validated, text.as_deref(), &changes, now)?;
-            notify(conn, &[row.student_id], NotificationKind::FicheValidated, id, principal.user_id, now)
+            store::record(
+                conn,
+                id,
+                principal.user_id,
+                FicheAction::Validated,
+                text.as_deref(),
+                &changes,
+                now,
+            )?;
+            notify(
+                conn,
+                &[row.student_id],
+                NotificationKind::FicheValidated,
+                id,
+                principal.user_id,
+                now,
+            )
         })?;
         let (row, standing) = access::visible_fiche(conn, &principal, id)?;
         store::fiche(conn, &referentials, row, standing)
@@ -255,8 +305,23 @@ async fn reopen(
                     fiches::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            store::record(conn, id, principal.user_id, FicheAction::Reopened, reason.as_deref(), &[], now)?;
-            notify(conn, &[row.student_id], NotificationKind::FicheReturned, id, principal.user_id, now)
+            store::record(
+                conn,
+                id,
+                principal.user_id,
+                FicheAction::Reopened,
+                reason.as_deref(),
+                &[],
+                now,
+            )?;
+            notify(
+                conn,
+                &[row.student_id],
+                NotificationKind::FicheReturned,
+                id,
+                principal.user_id,
+                now,
+            )
         })?;
         let (row, standing) = access::visible_fiche(conn, &principal, id)?;
         store::fiche(conn, &referentials, row, standing)

@@ -5,13 +5,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use passerelle_api::{
-    Attachment, ContextKind, FieldChange, Fiche, FicheAction, FicheEvent, FicheExercise,
-    FicheInput, FicheItem, FicheStatus, FicheSummary, Firm, ItemKind, PersonRef,
-    FICHE_TEXT_MAX_CHARS, FICHE_TITLE_MAX_CHARS,
+    Attachment, ContextKind, Fiche, FicheAction, FicheEvent, FicheExercise, FicheInput, FicheItem,
+    FicheStatus, FicheSummary, FieldChange, Firm, ItemKind, PersonRef, FICHE_TEXT_MAX_CHARS,
+    FICHE_TITLE_MAX_CHARS,
 };
 
 use super::access::{self, Standing, StudentClass};
-use crate::auth::store::Principal;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::exercises::store::{check_pgi, person, MAPPABLE_KINDS};
@@ -125,12 +124,15 @@ pub fn check(
     // referential.
     let wanted = keep_class.map(|row| row.class_id).or(input.class_id);
     let class = match wanted {
-        Some(id) => classes.into_iter().find(|c| c.class_id == id).ok_or_else(|| {
-            AppError::unprocessable(
-                "unknown_class",
-                format!("class_id : vous n'êtes pas inscrit dans la classe {id}"),
-            )
-        })?,
+        Some(id) => classes
+            .into_iter()
+            .find(|c| c.class_id == id)
+            .ok_or_else(|| {
+                AppError::unprocessable(
+                    "unknown_class",
+                    format!("class_id : vous n'êtes pas inscrit dans la classe {id}"),
+                )
+            })?,
         None => classes.into_iter().next().ok_or_else(|| {
             AppError::unprocessable(
                 "no_class",
@@ -169,7 +171,10 @@ pub fn check(
             tutor: short_text("firm.tutor", &firm.tutor)?,
         }),
         (ContextKind::Internship, None) => {
-            return Err(field_error("firm.name", "le nom de l'entreprise est requis"))
+            return Err(field_error(
+                "firm.name",
+                "le nom de l'entreprise est requis",
+            ))
         }
         _ => None,
     };
@@ -181,8 +186,11 @@ pub fn check(
             ));
         }
     }
-    let software_id = Some(short_text("software_id", input.software_id.as_deref().unwrap_or(""))?)
-        .filter(|s| !s.is_empty());
+    let software_id = Some(short_text(
+        "software_id",
+        input.software_id.as_deref().unwrap_or(""),
+    )?)
+    .filter(|s| !s.is_empty());
     let mut seen = HashSet::new();
     let features: Vec<String> = input
         .features
@@ -311,7 +319,9 @@ pub fn update(
     checked: &Checked,
     now: NaiveDateTime,
 ) -> Result<Vec<FieldChange>, AppError> {
-    let before_items = items_of(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+    let before_items = items_of(conn, &[row.id])?
+        .remove(&row.id)
+        .unwrap_or_default();
     let changes = diff(conn, snapshot, row, &before_items, checked)?;
     if changes.is_empty() {
         return Ok(changes);
@@ -325,7 +335,15 @@ pub fn update(
         .collect();
     diesel::delete(fiche_items::table.filter(fiche_items::fiche_id.eq(row.id))).execute(conn)?;
     write_items(conn, row.id, &checked.items, &levels)?;
-    record(conn, row.id, actor, FicheAction::Edited, None, &changes, now)?;
+    record(
+        conn,
+        row.id,
+        actor,
+        FicheAction::Edited,
+        None,
+        &changes,
+        now,
+    )?;
     Ok(changes)
 }
 
@@ -371,7 +389,10 @@ fn diff(
             });
         }
     };
-    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default();
+    let date = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    };
     field("titre", row.title.clone(), after.title.clone());
     field(
         "contexte",
@@ -448,7 +469,11 @@ fn diff(
     );
     let before_codes: Vec<&str> = before_items.iter().map(|(c, _)| c.as_str()).collect();
     let after_codes: Vec<&str> = after.items.iter().map(String::as_str).collect();
-    field("éléments montrés", before_codes.join(", "), after_codes.join(", "));
+    field(
+        "éléments montrés",
+        before_codes.join(", "),
+        after_codes.join(", "),
+    );
     Ok(changes)
 }
 
@@ -484,7 +509,11 @@ pub fn items_of(
     for chunk in ids.chunks(crate::demo::CHUNK) {
         let rows: Vec<(i64, String, Option<i16>)> = fiche_items::table
             .filter(fiche_items::fiche_id.eq_any(chunk))
-            .select((fiche_items::fiche_id, fiche_items::item_code, fiche_items::level))
+            .select((
+                fiche_items::fiche_id,
+                fiche_items::item_code,
+                fiche_items::level,
+            ))
             .load(conn)?;
         for (id, code, level) in rows {
             out.entry(id).or_default().push((code, level));
@@ -605,18 +634,28 @@ pub fn attachments_of(conn: &mut DbConnection, fiche_id: i64) -> Result<Vec<Atta
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, file_name, content_type, size, uploaded_at)| Attachment {
-            id,
-            file_name,
-            content_type,
-            size: u64::try_from(size).unwrap_or(0),
-            uploaded_at,
-        })
+        .map(
+            |(id, file_name, content_type, size, uploaded_at)| Attachment {
+                id,
+                file_name,
+                content_type,
+                size: u64::try_from(size).unwrap_or(0),
+                uploaded_at,
+            },
+        )
         .collect())
 }
 
 fn history(conn: &mut DbConnection, fiche_id: i64) -> Result<Vec<FicheEvent>, AppError> {
-    type EventRow = (NaiveDateTime, i64, String, String, String, Option<String>, String);
+    type EventRow = (
+        NaiveDateTime,
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+    );
     let rows: Vec<EventRow> = fiche_events::table
         .inner_join(users::table.on(users::id.eq(fiche_events::actor_id)))
         .filter(fiche_events::fiche_id.eq(fiche_id))
@@ -632,24 +671,29 @@ fn history(conn: &mut DbConnection, fiche_id: i64) -> Result<Vec<FicheEvent>, Ap
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(at, id, first_name, last_name, action, comment, changes)| {
-            Ok(FicheEvent {
-                at,
-                actor: PersonRef {
-                    id,
-                    first_name,
-                    last_name,
-                },
-                action: FicheAction::parse(&action).unwrap_or(FicheAction::Edited),
-                comment,
-                changes: serde_json::from_str(&changes)?,
-            })
-        })
+        .map(
+            |(at, id, first_name, last_name, action, comment, changes)| {
+                Ok(FicheEvent {
+                    at,
+                    actor: PersonRef {
+                        id,
+                        first_name,
+                        last_name,
+                    },
+                    action: FicheAction::parse(&action).unwrap_or(FicheAction::Edited),
+                    comment,
+                    changes: serde_json::from_str(&changes)?,
+                })
+            },
+        )
         .collect()
 }
 
 /// List lines for fiche rows, in the order given.
-pub fn summaries(conn: &mut DbConnection, rows: Vec<FicheRow>) -> Result<Vec<FicheSummary>, AppError> {
+pub fn summaries(
+    conn: &mut DbConnection,
+    rows: Vec<FicheRow>,
+) -> Result<Vec<FicheSummary>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut items = items_of(conn, &ids)?;
     let mut attachment_counts: HashMap<i64, i64> = HashMap::new();
@@ -663,17 +707,34 @@ pub fn summaries(conn: &mut DbConnection, rows: Vec<FicheRow>) -> Result<Vec<Fic
     }
     let mut people: HashMap<i64, PersonRef> = HashMap::new();
     let mut class_names: HashMap<i64, String> = HashMap::new();
-    let student_ids: Vec<i64> = rows.iter().map(|r| r.student_id).collect::<HashSet<_>>().into_iter().collect();
+    let student_ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.student_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     for chunk in student_ids.chunks(crate::demo::CHUNK) {
         let found: Vec<(i64, String, String)> = users::table
             .filter(users::id.eq_any(chunk))
             .select((users::id, users::first_name, users::last_name))
             .load(conn)?;
         for (id, first_name, last_name) in found {
-            people.insert(id, PersonRef { id, first_name, last_name });
+            people.insert(
+                id,
+                PersonRef {
+                    id,
+                    first_name,
+                    last_name,
+                },
+            );
         }
     }
-    let class_ids: Vec<i64> = rows.iter().map(|r| r.class_id).collect::<HashSet<_>>().into_iter().collect();
+    let class_ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.class_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let names: Vec<(i64, String)> = classes::table
         .filter(classes::id.eq_any(&class_ids))
         .select((classes::id, classes::name))
