@@ -851,6 +851,33 @@ pub async fn pgi() -> Result<PgiCatalogue, FetchError> {
 
 // ---------- Portfolios ----------
 
+/// Runs two requests at once and waits for both (one page, one load).
+pub async fn both<A, B>(a: impl Future<Output = A>, b: impl Future<Output = B>) -> (A, B) {
+    use std::task::Poll;
+    let (mut a, mut b) = (Box::pin(a), Box::pin(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(move |cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 /// `GET /api/fiches`: a student's own fiches; for staff, the fiches of their classes.
 pub async fn fiches(query: &FicheQuery) -> Result<Vec<FicheSummary>, FetchError> {
     let mut params = Vec::new();

@@ -4,16 +4,6 @@
 use passerelle_api::markdown::{parse, Block, Inline};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct MarkdownProps {
-    pub text: AttrValue,
-    #[prop_or_default]
-    pub id: Option<AttrValue>,
-    /// What shows when the text is blank.
-    #[prop_or_default]
-    pub empty: Option<AttrValue>,
-}
-
 fn runs(inlines: &[Inline]) -> Html {
     inlines
         .iter()
@@ -41,17 +31,19 @@ fn block(b: &Block) -> Html {
     }
 }
 
-/// The text drawn as headings, paragraphs, lists, bold and italic.
-#[function_component]
-pub fn Markdown(props: &MarkdownProps) -> Html {
-    let blocks = parse(&props.text);
+/// The text drawn as headings, paragraphs, lists, bold and italic (`id` on its element);
+/// `empty`: what shows when the text is blank.
+pub fn markdown(text: &str, id: &'static str, empty: &'static str) -> Html {
+    let id = (!id.is_empty()).then_some(id);
+    let blocks = parse(text);
     if blocks.is_empty() {
-        return match &props.empty {
-            Some(e) => html! { <p class="empty" id={props.id.clone()}>{ e.clone() }</p> },
-            None => html! {},
+        return if empty.is_empty() {
+            html! {}
+        } else {
+            html! { <p class="empty" {id}>{ empty }</p> }
         };
     }
     html! {
-        <div class="markdown" id={props.id.clone()}>{ for blocks.iter().map(block) }</div>
+        <div class="markdown" {id}>{ for blocks.iter().map(block) }</div>
     }
 }

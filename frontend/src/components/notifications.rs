@@ -52,6 +52,10 @@ pub fn NotificationBell() -> Html {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))
     };
+    let close = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(false))
+    };
     let mark = {
         let state = state.clone();
         Callback::from(move |ids: Vec<i64>| {
@@ -95,6 +99,9 @@ pub fn NotificationBell() -> Html {
                                 { "Tout marquer comme lu" }
                             </button>
                         }
+                        <button type="button" class="btn btn-small" id="notifications-close" onclick={close}>
+                            { "Fermer" }
+                        </button>
                     </div>
                     if items.is_empty() {
                         <p class="empty">{ "Aucune notification." }</p>

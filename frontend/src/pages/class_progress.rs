@@ -1,7 +1,7 @@
 //! "/classes/:id/suivi": a class's portfolios at a glance. A heatmap of students × items
 //! (SVG; cells coloured by the latest level, hatched when only pending fiches show the
-//! item, empty when none), a per-bloc bar chart (share of items evidenced, for the class
-//! and per student), and what each student still misses before the exam; passeports to
+//! item, empty when none), a per-bloc bar chart (share of items evidenced in the class;
+//! per student in the table), and what each student still misses before the exam; passeports to
 //! download, one by one or the whole class in a zip (with a progress bar).
 
 use passerelle_api::{ClassProgress, ProgressCell};
@@ -9,7 +9,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::portfolio::{person, share_bar};
+use super::portfolio::{bloc_bars, person, share_bar};
 use super::student_progress::{cell_text, legend, level_colour};
 use crate::api::{self, FetchError};
 use crate::components::{Download, DownloadButton, ErrorMessage, Loading};
@@ -22,8 +22,6 @@ const ROW_H: u32 = 22;
 const COL_W: u32 = 16;
 /// Room for the bloc names and the rotated item codes above the cells.
 const HEAD_H: u32 = 96;
-/// Width of one bloc's bar in the students × blocs chart.
-const BAR_W: u32 = 110;
 
 #[derive(Properties, PartialEq)]
 pub struct ClassProgressPageProps {
@@ -52,7 +50,8 @@ pub fn ClassProgressPage(props: &ClassProgressPageProps) -> Html {
             </div>
             <div class="block">
                 <h2>{ "Par bloc de compétences" }</h2>
-                { bloc_chart(p) }
+                <p class="muted">{ "Part des éléments de chaque bloc montrés par au moins un élève (le détail par élève est dans le tableau ci-dessous)." }</p>
+                { bloc_bars(&p.blocs) }
             </div>
             { missing(p) }
         </> },
@@ -170,58 +169,6 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-/// Share of items evidenced per bloc: the class (by at least one student), then each
-/// student, as horizontal bars.
-fn bloc_chart(p: &ClassProgress) -> Html {
-    let blocs = &p.blocs;
-    let width = NAME_W + blocs.len().max(1) as u32 * (BAR_W + 10) + 8;
-    let height = 30 + (p.students.len() as u32 + 1) * ROW_H + 4;
-    let bar = |x: u32, done: u32, total: u32, title: String| {
-        let w = (done * (BAR_W - 36)).checked_div(total).unwrap_or(0);
-        html! {
-            <g class="bar">
-                <title>{ title }</title>
-                <rect class="bar-track" x={x.to_string()} y="5" width={(BAR_W - 36).to_string()} height={(ROW_H - 10).to_string()} rx="3" />
-                <rect class="bar-fill" x={x.to_string()} y="5" width={w.to_string()} height={(ROW_H - 10).to_string()} rx="3" />
-                <text class="bar-n" x={(x + BAR_W - 32).to_string()} y={(ROW_H * 7 / 10).to_string()}>{ format!("{done}/{total}") }</text>
-            </g>
-        }
-    };
-    let col_x = |n: usize| NAME_W + n as u32 * (BAR_W + 10);
-    html! {
-        <div class="coverage-scroll">
-            <svg id="progress-blocs" class="progress-svg" xmlns="http://www.w3.org/2000/svg"
-                width={width.to_string()} height={height.to_string()} viewBox={format!("0 0 {width} {height}")}
-                role="img" aria-label="Part des éléments montrés, par bloc">
-                { for blocs.iter().enumerate().map(|(n, b)| html! {
-                    <text class="hm-bloc-name" x={col_x(n).to_string()} y="20">
-                        <title>{ format!("{} {}", b.code, b.label) }</title>
-                        { format!("{}{}", b.code, if b.units.is_empty() { String::new() } else { format!(" · {}", b.units.join(", ")) }) }
-                    </text>
-                }) }
-                <g class="bar-row class-row" transform="translate(0 30)">
-                    <text class="hm-name strong" x="4" y={(ROW_H * 7 / 10).to_string()}>{ "Classe" }</text>
-                    { for blocs.iter().enumerate().map(|(n, b)| bar(col_x(n), b.evidenced, b.items,
-                        format!("{} : {} élément(s) sur {} montrés par au moins un élève", b.code, b.evidenced, b.items))) }
-                </g>
-                { for p.students.iter().enumerate().map(|(r, s)| {
-                    let name = person(&s.student);
-                    html! {
-                        <g class="bar-row" transform={format!("translate(0 {})", 30 + (r as u32 + 1) * ROW_H)}
-                            data-student={s.student.id.to_string()}>
-                            <text class="hm-name" x="4" y={(ROW_H * 7 / 10).to_string()}>{ truncate(&name, 24) }</text>
-                            { for blocs.iter().enumerate().map(|(n, b)| {
-                                let done = s.blocs_evidenced.get(n).copied().unwrap_or(0);
-                                bar(col_x(n), done, b.items, format!("{name} — {} : {done} élément(s) sur {}", b.code, b.items))
-                            }) }
-                        </g>
-                    }
-                }) }
-            </svg>
-        </div>
-    }
-}
-
 /// "Manque avant l'examen": per student, the CCF items without a validated fiche; per
 /// CCF item, how many students lack it.
 fn missing(p: &ClassProgress) -> Html {
@@ -254,7 +201,7 @@ fn missing(p: &ClassProgress) -> Html {
             <div class="table-wrap">
                 <table class="data-table stack" id="class-missing-students">
                     <thead><tr>
-                        <th>{ "Élève" }</th><th>{ "Éléments CCF sans fiche validée" }</th>
+                        <th>{ "Élève" }</th><th>{ "Éléments CCF sans fiche validée" }</th><th>{ "Montrés par bloc" }</th>
                         <th>{ "Fiches validées" }</th><th>{ "En attente" }</th><th>{ "Passeport" }</th>
                     </tr></thead>
                     <tbody>
@@ -264,6 +211,11 @@ fn missing(p: &ClassProgress) -> Html {
                                     <Link<Route> to={Route::StudentProgress { id: s.student.id }}>{ person(&s.student) }</Link<Route>>
                                 </td>
                                 <td data-label="Éléments CCF sans fiche validée" class="num">{ s.missing.to_string() }</td>
+                                <td data-label="Montrés par bloc" class="bloc-counts">
+                                    { for p.blocs.iter().zip(&s.blocs_evidenced).map(|(b, n)| html! {
+                                        <span class="chip" title={format!("{} {}", b.code, b.label)}>{ format!("{} {n}/{}", b.code, b.items) }</span>
+                                    }) }
+                                </td>
                                 <td data-label="Fiches validées" class="num">{ s.fiches_validated.to_string() }</td>
                                 <td data-label="En attente" class="num">{ s.fiches_pending.to_string() }</td>
                                 <td data-label="Passeport">

@@ -74,20 +74,21 @@ pub fn StudentProgressPage(props: &StudentProgressPageProps) -> Html {
     let session = use_session();
     let me = session.as_ref().and_then(|s| s.me()).map(|m| m.id);
     let own = me == Some(props.id);
-    let progress = use_api((props.id, class_id), |(id, class)| async move {
-        api::student_progress(id, class).await
-    });
     // Staff also see the student's fiches (a student has them on their portfolio).
-    let fiches = use_api((props.id, own), |(id, own)| async move {
-        if own {
-            Ok(Vec::new())
-        } else {
-            api::fiches(&FicheQuery {
-                student_id: Some(id),
-                ..FicheQuery::default()
-            })
-            .await
-        }
+    let loaded = use_api((props.id, class_id, own), |(id, class, own)| async move {
+        let fiches = async move {
+            if own {
+                Ok(Vec::new())
+            } else {
+                let query = FicheQuery {
+                    student_id: Some(id),
+                    ..FicheQuery::default()
+                };
+                api::fiches(&query).await
+            }
+        };
+        let (progress, fiches) = api::both(api::student_progress(id, class), fiches).await;
+        Ok((progress?, fiches.unwrap_or_default()))
     });
     let (title, back) = if own {
         (
@@ -95,32 +96,31 @@ pub fn StudentProgressPage(props: &StudentProgressPageProps) -> Html {
             html! { <Link<Route> to={Route::Portfolio}>{ "Mon portfolio" }</Link<Route>> },
         )
     } else {
-        let name = match &progress {
-            Load::Ready(p) => person(&p.student),
+        let name = match &loaded {
+            Load::Ready(l) => person(&l.0.student),
             _ => "l'élève".to_owned(),
         };
-        let back = match &progress {
-            Load::Ready(p) => html! {
-                <Link<Route> to={Route::ClassProgress { id: p.class_id }}>{ p.class_name.clone() }</Link<Route>>
+        let back = match &loaded {
+            Load::Ready(l) => html! {
+                <Link<Route> to={Route::ClassProgress { id: l.0.class_id }}>{ l.0.class_name.clone() }</Link<Route>>
             },
             _ => html! { <Link<Route> to={Route::Reviews}>{ "Fiches à relire" }</Link<Route>> },
         };
         (format!("Progression de {name}"), back)
     };
     super::set_title(&title);
-    let body = match &progress {
+    let body = match &loaded {
         Load::Loading => html! { <Loading text="Calcul de la progression…" /> },
         Load::Failed(e) => html! { <ErrorMessage error={e.clone()} what="Progression" /> },
-        Load::Ready(p) => view(p),
-    };
-    let fiche_list = match &fiches {
-        Load::Ready(list) if !own && !list.is_empty() => html! {
-            <div class="block">
-                <h2>{ format!("Fiches ({})", list.len()) }</h2>
-                { fiche_cards(list, false) }
-            </div>
-        },
-        _ => html! {},
+        Load::Ready(l) => html! { <>
+            { view(&l.0) }
+            if !l.1.is_empty() {
+                <div class="block">
+                    <h2>{ format!("Fiches ({})", l.1.len()) }</h2>
+                    { fiche_cards(&l.1, false) }
+                </div>
+            }
+        </> },
     };
     html! {
         <section class="page">
@@ -135,7 +135,6 @@ pub fn StudentProgressPage(props: &StudentProgressPageProps) -> Html {
                 </div>
             </div>
             { body }
-            { fiche_list }
         </section>
     }
 }

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use passerelle_api::{Attachment, Fiche, FicheAction, FicheEvent, FicheStatus, Role};
+use passerelle_api::{Fiche, FicheAction, FicheEvent, FicheStatus, Role};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -14,7 +14,7 @@ use yew_router::prelude::*;
 use super::{fiche_status_badge, person};
 use crate::api::{self, FetchError};
 use crate::components::{
-    date_fr, form_error, local_time_fr, refusal, ErrorMessage, KindBadge, Loading, Markdown,
+    date_fr, form_error, local_time_fr, markdown, refusal, ErrorMessage, KindBadge, Loading,
 };
 use crate::pages::exercises::use_pgi;
 use crate::pages::reviews::ReviewPanel;
@@ -102,6 +102,7 @@ fn FicheView(props: &FicheViewProps) -> Html {
     let pgi = use_pgi();
     let busy = use_state(|| false);
     let error = use_state(|| None::<FetchError>);
+    let download_error = use_state(|| None::<FetchError>);
     let navigator = use_navigator();
 
     let on_submit = {
@@ -236,7 +237,7 @@ fn FicheView(props: &FicheViewProps) -> Html {
 
             <div class="block">
                 <h2>{ "Ce que j'ai fait" }</h2>
-                <Markdown id="fiche-description" text={f.description.clone()} empty="Rien d'écrit pour le moment." />
+                { markdown(&f.description, "fiche-description", "Rien d'écrit pour le moment.") }
             </div>
 
             <div class="block">
@@ -267,18 +268,41 @@ fn FicheView(props: &FicheViewProps) -> Html {
                     <p class="empty">{ "Aucune pièce jointe." }</p>
                 } else {
                     <ul class="attachments" id="fiche-attachments">
-                        { for f.attachments.iter().map(|a| html! {
-                            <AttachmentDownload fiche_id={f.id} attachment={a.clone()} />
+                        { for f.attachments.iter().map(|a| {
+                            let onclick = {
+                                let (busy, error, id, a) = (busy.clone(), download_error.clone(), f.id, a.clone());
+                                Callback::from(move |_: MouseEvent| {
+                                    let (busy, error, a) = (busy.clone(), error.clone(), a.clone());
+                                    busy.set(true);
+                                    spawn_local(async move {
+                                        let result = api::download_attachment(id, &a).await;
+                                        busy.set(false);
+                                        error.set(result.err());
+                                    });
+                                })
+                            };
+                            html! {
+                                <li class="attachment" data-attachment={a.id.to_string()}>
+                                    <button type="button" class="btn-link attachment-name" disabled={*busy} {onclick}>
+                                        { a.file_name.clone() }
+                                    </button>
+                                    <span class="muted small">{ format!("{} Ko · {}", a.size.div_ceil(1024), local_time_fr(a.uploaded_at)) }</span>
+                                </li>
+                            }
                         }) }
                     </ul>
                 }
+                { form_error(&download_error, "attachment-error") }
             </div>
 
             if f.can_review {
                 <ReviewPanel fiche={props.fiche.clone()} on_change={props.on_change.clone()} />
             }
             if props.is_admin && f.status == FicheStatus::Validated {
-                <ReopenForm id={f.id} on_change={props.on_change.clone()} />
+                <details class="block">
+                    <summary>{ "Rouvrir la fiche (administration)" }</summary>
+                    <TextForm id={f.id} reopen=true on_change={props.on_change.clone()} />
+                </details>
             }
 
             <Comments fiche={props.fiche.clone()} on_change={props.on_change.clone()} />
@@ -321,43 +345,15 @@ fn items(f: &Fiche) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct AttachmentDownloadProps {
-    fiche_id: i64,
-    attachment: Attachment,
-}
-
-#[function_component]
-fn AttachmentDownload(props: &AttachmentDownloadProps) -> Html {
-    let error = use_state(|| None::<FetchError>);
-    let busy = use_state(|| false);
-    let a = &props.attachment;
-    let onclick = {
-        let (error, busy, id, a) = (error.clone(), busy.clone(), props.fiche_id, a.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (error, busy, a) = (error.clone(), busy.clone(), a.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let result = api::download_attachment(id, &a).await;
-                busy.set(false);
-                error.set(result.err());
-            });
-        })
-    };
-    html! {
-        <li class="attachment" data-attachment={a.id.to_string()}>
-            <button type="button" class="btn-link attachment-name" disabled={*busy} {onclick}>{ a.file_name.clone() }</button>
-            <span class="muted small">{ format!("{} Ko · {}", a.size.div_ceil(1024), local_time_fr(a.uploaded_at)) }</span>
-            if let Some(e) = &*error {
-                <span class="inline-error" role="alert">{ e.form_message() }</span>
-            }
-        </li>
-    }
-}
-
 /// Events that carry a comment, oldest first: the conversation about the fiche.
 fn is_conversation(e: &FicheEvent) -> bool {
-    e.comment.as_deref().is_some_and(|c| !c.trim().is_empty())
+    matches!(
+        e.action,
+        FicheAction::Commented
+            | FicheAction::Returned
+            | FicheAction::Validated
+            | FicheAction::Reopened
+    ) && e.comment.as_deref().is_some_and(|c| !c.trim().is_empty())
 }
 
 #[derive(Properties, PartialEq)]
@@ -368,42 +364,7 @@ struct CommentsProps {
 
 #[function_component]
 fn Comments(props: &CommentsProps) -> Html {
-    let text = use_state(String::new);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<FetchError>);
     let f = &props.fiche;
-    let onsubmit = {
-        let (text, busy, error, on_change, id) = (
-            text.clone(),
-            busy.clone(),
-            error.clone(),
-            props.on_change.clone(),
-            f.id,
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let comment = text.trim().to_owned();
-            if comment.is_empty() {
-                error.set(Some(refusal("Commentaire : écrivez quelque chose.")));
-                return;
-            }
-            let on_change = {
-                let (on_change, text) = (on_change.clone(), text.clone());
-                Callback::from(move |f: Fiche| {
-                    text.set(String::new());
-                    on_change.emit(f);
-                })
-            };
-            run_action(&busy, &error, &on_change, api::comment_fiche(id, comment));
-        })
-    };
-    let oninput = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| {
-            let t: HtmlTextAreaElement = e.target_unchecked_into();
-            text.set(t.value());
-        })
-    };
     let thread: Vec<&FicheEvent> = f.history.iter().filter(|e| is_conversation(e)).collect();
     html! {
         <div class="block" id="fiche-comments">
@@ -426,18 +387,91 @@ fn Comments(props: &CommentsProps) -> Html {
                     }) }
                 </ol>
             }
-            <form class="form comment-form" {onsubmit}>
-                <div class="field grow">
-                    <label for="comment-text">{ "Ajouter un commentaire" }</label>
-                    <textarea id="comment-text" rows="3" value={(*text).clone()} {oninput}
-                        maxlength={passerelle_api::COMMENT_MAX_CHARS.to_string()} />
-                </div>
-                { form_error(&error, "comment-error") }
-                <div class="form-actions">
-                    <button type="submit" class="btn" id="comment-submit" disabled={*busy}>{ "Envoyer le commentaire" }</button>
-                </div>
-            </form>
+            <TextForm id={f.id} reopen=false on_change={props.on_change.clone()} />
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TextFormProps {
+    id: i64,
+    /// An admin reopening a validated fiche (else a comment).
+    reopen: bool,
+    on_change: Callback<Fiche>,
+}
+
+/// A text and its button: a comment on the fiche, or the reason to reopen it.
+#[function_component]
+fn TextForm(props: &TextFormProps) -> Html {
+    let text = use_state(String::new);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<FetchError>);
+    let reopen = props.reopen;
+    let onsubmit = {
+        let (text, busy, error, on_change, id) = (
+            text.clone(),
+            busy.clone(),
+            error.clone(),
+            props.on_change.clone(),
+            props.id,
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let written = text.trim().to_owned();
+            if written.is_empty() {
+                error.set(Some(refusal(if reopen {
+                    "Motif : obligatoire pour rouvrir une fiche validée."
+                } else {
+                    "Commentaire : écrivez quelque chose."
+                })));
+                return;
+            }
+            let on_change = {
+                let (on_change, text) = (on_change.clone(), text.clone());
+                Callback::from(move |f: Fiche| {
+                    text.set(String::new());
+                    on_change.emit(f);
+                })
+            };
+            let action = async move {
+                if reopen {
+                    api::reopen_fiche(id, written).await
+                } else {
+                    api::comment_fiche(id, written).await
+                }
+            };
+            run_action(&busy, &error, &on_change, action);
+        })
+    };
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            let t: HtmlTextAreaElement = e.target_unchecked_into();
+            text.set(t.value());
+        })
+    };
+    let (field, label, button) = if reopen {
+        ("reopen", "Motif", "Rouvrir")
+    } else {
+        (
+            "comment",
+            "Ajouter un commentaire",
+            "Envoyer le commentaire",
+        )
+    };
+    html! {
+        <form class="form comment-form" {onsubmit}>
+            <div class="field grow">
+                <label for={format!("{field}-text")}>{ label }</label>
+                <textarea id={format!("{field}-text")} rows="3" value={(*text).clone()} {oninput}
+                    maxlength={passerelle_api::COMMENT_MAX_CHARS.to_string()} />
+            </div>
+            { form_error(&error, &format!("{field}-error")) }
+            <div class="form-actions">
+                <button type="submit" class={classes!("btn", reopen.then_some("btn-danger"))} id={format!("{field}-submit")}
+                    disabled={*busy}>{ button }</button>
+            </div>
+        </form>
     }
 }
 
@@ -468,61 +502,5 @@ fn history(events: &[FicheEvent]) -> Html {
                 }) }
             </ol>
         </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct ReopenFormProps {
-    id: i64,
-    on_change: Callback<Fiche>,
-}
-
-/// An admin reopens a validated fiche (a mistake to correct), saying why.
-#[function_component]
-fn ReopenForm(props: &ReopenFormProps) -> Html {
-    let reason = use_state(String::new);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<FetchError>);
-    let onsubmit = {
-        let (reason, busy, error, on_change, id) = (
-            reason.clone(),
-            busy.clone(),
-            error.clone(),
-            props.on_change.clone(),
-            props.id,
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let why = reason.trim().to_owned();
-            if why.is_empty() {
-                error.set(Some(refusal(
-                    "Motif : obligatoire pour rouvrir une fiche validée.",
-                )));
-                return;
-            }
-            run_action(&busy, &error, &on_change, api::reopen_fiche(id, why));
-        })
-    };
-    let oninput = {
-        let reason = reason.clone();
-        Callback::from(move |e: InputEvent| {
-            let t: HtmlTextAreaElement = e.target_unchecked_into();
-            reason.set(t.value());
-        })
-    };
-    html! {
-        <details class="block">
-            <summary>{ "Rouvrir la fiche (administration)" }</summary>
-            <form class="form" {onsubmit}>
-                <div class="field grow">
-                    <label for="reopen-reason">{ "Motif" }</label>
-                    <textarea id="reopen-reason" rows="2" value={(*reason).clone()} {oninput} />
-                </div>
-                { form_error(&error, "reopen-error") }
-                <div class="form-actions">
-                    <button type="submit" class="btn btn-danger" id="reopen-submit" disabled={*busy}>{ "Rouvrir" }</button>
-                </div>
-            </form>
-        </details>
     }
 }

@@ -17,7 +17,7 @@ use yew_router::prelude::*;
 use super::{groups_of, person, MAPPABLE_KINDS};
 use crate::api::{self, FetchError, PgiCatalogue};
 use crate::components::{
-    date_fr, form_error, matches_all, refusal, ErrorMessage, KindBadge, Loading, Markdown,
+    date_fr, form_error, markdown, matches_all, refusal, ErrorMessage, KindBadge, Loading,
     TextField,
 };
 use crate::pages::exercises::use_pgi;
@@ -157,14 +157,22 @@ pub struct FicheEditorProps {
 
 #[function_component]
 pub fn FicheEditorPage(props: &FicheEditorProps) -> Html {
-    let existing = use_api(props.id, |id: Option<i64>| async move {
-        match id {
-            Some(id) => api::fiche(id).await.map(Some),
-            None => Ok(None),
-        }
+    let loaded = use_api(props.id, |id: Option<i64>| async move {
+        let fiche = async move {
+            match id {
+                Some(id) => api::fiche(id).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (fiche, (classes, exercises)) =
+            api::both(fiche, api::both(api::classes(), api::student_exercises())).await;
+        // The exercise list only helps: the form works without it.
+        Ok((
+            fiche?,
+            Rc::new(classes?),
+            Rc::new(exercises.unwrap_or_default()),
+        ))
     });
-    let classes = use_api((), |()| api::classes());
-    let exercises = use_api((), |()| api::student_exercises());
     let title = if props.id.is_some() {
         "Modifier la fiche"
     } else {
@@ -177,20 +185,11 @@ pub fn FicheEditorPage(props: &FicheEditorProps) -> Html {
         }
         None => html! { <Link<Route> to={Route::Portfolio}>{ "Mon portfolio" }</Link<Route>> },
     };
-    let body = match (existing, classes, exercises) {
-        (Load::Failed(e), _, _) => html! { <ErrorMessage error={e} what="Fiche" /> },
-        (_, Load::Failed(e), _) => html! { <ErrorMessage error={e} what="Classe" /> },
-        (Load::Ready(f), Load::Ready(classes), exercises) => {
-            // The exercise list only helps: the form works without it.
-            let exercises = match exercises {
-                Load::Ready(list) => list,
-                Load::Failed(_) => Rc::new(Vec::new()),
-                Load::Loading => {
-                    return html! {
-                        <section class="page"><Loading text="Chargement de vos exercices…" /></section>
-                    }
-                }
-            };
+    let body = match loaded {
+        Load::Loading => html! { <Loading text="Chargement de la fiche…" /> },
+        Load::Failed(e) => html! { <ErrorMessage error={e} what="Fiche" /> },
+        Load::Ready(loaded) => {
+            let (f, classes, exercises) = (&loaded.0, loaded.1.clone(), loaded.2.clone());
             match f.as_ref() {
                 Some(f) if !f.can_edit => html! {
                     <div class="notice notice-warn" role="alert" id="fiche-not-editable">
@@ -220,7 +219,6 @@ pub fn FicheEditorPage(props: &FicheEditorProps) -> Html {
                 }
             }
         }
-        _ => html! { <Loading text="Chargement de la fiche…" /> },
     };
     html! {
         <section class="page page-narrow">
@@ -418,7 +416,7 @@ fn FicheForm(props: &FicheFormProps) -> Html {
                 if !d.description.trim().is_empty() {
                     <div class="preview" aria-live="polite">
                         <p class="preview-title">{ "Aperçu" }</p>
-                        <Markdown id="fiche-description-preview" text={d.description.clone()} />
+                        { markdown(&d.description, "fiche-description-preview", "") }
                     </div>
                 }
             </div>
@@ -506,7 +504,7 @@ fn context_fields(draft: &UseReducerHandle<Draft>, exercises: &[&StudentAssignme
                         if !e.instructions.trim().is_empty() {
                             <details class="exercise-instructions">
                                 <summary>{ "Consignes de l'exercice" }</summary>
-                                <Markdown text={e.instructions.clone()} />
+                                { markdown(&e.instructions, "", "") }
                             </details>
                         }
                     }
@@ -899,8 +897,28 @@ fn Attachments(props: &AttachmentsProps) -> Html {
             <h2>{ format!("Pièces jointes ({})", list.len()) }</h2>
             if !list.is_empty() {
                 <ul class="attachments" id="fiche-attachments">
-                    { for list.iter().map(|a| html! {
-                        <AttachmentRow draft={draft.clone()} attachment={a.clone()} />
+                    { for list.iter().map(|a| {
+                        let onclick = {
+                            let (draft, errors, aid) = (draft.clone(), errors.clone(), a.id);
+                            Callback::from(move |_: MouseEvent| {
+                                let Some(id) = draft.id else { return };
+                                let (draft, errors) = (draft.clone(), errors.clone());
+                                spawn_local(async move {
+                                    match api::remove_attachment(id, aid).await {
+                                        Ok(()) => edit(&draft, move |d| d.attachments.retain(|x| x.id != aid)),
+                                        Err(e) => errors.set(vec![e.form_message()]),
+                                    }
+                                });
+                            })
+                        };
+                        html! {
+                            <li class="attachment" data-attachment={a.id.to_string()}>
+                                <span class="attachment-name">{ a.file_name.clone() }</span>
+                                <span class="muted small">{ size_fr(a.size) }</span>
+                                <button type="button" class="btn btn-small attachment-remove"
+                                    aria-label={format!("Retirer {}", a.file_name)} {onclick}>{ "Retirer" }</button>
+                            </li>
+                        }
                     }) }
                 </ul>
             }
@@ -944,41 +962,4 @@ fn upload_problem(name: &str, e: &FetchError) -> String {
         other => other.form_message(),
     };
     format!("{name} : {why}")
-}
-
-#[derive(Properties, PartialEq)]
-struct AttachmentRowProps {
-    draft: UseReducerHandle<Draft>,
-    attachment: Attachment,
-}
-
-#[function_component]
-fn AttachmentRow(props: &AttachmentRowProps) -> Html {
-    let error = use_state(|| None::<FetchError>);
-    let a = &props.attachment;
-    let onclick = {
-        let (draft, error, aid) = (props.draft.clone(), error.clone(), a.id);
-        Callback::from(move |_: MouseEvent| {
-            let Some(id) = draft.id else { return };
-            let (draft, error) = (draft.clone(), error.clone());
-            spawn_local(async move {
-                match api::remove_attachment(id, aid).await {
-                    Ok(()) => edit(&draft, move |d| d.attachments.retain(|x| x.id != aid)),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
-    html! {
-        <li class="attachment" data-attachment={a.id.to_string()}>
-            <span class="attachment-name">{ a.file_name.clone() }</span>
-            <span class="muted small">{ size_fr(a.size) }</span>
-            <button type="button" class="btn btn-small attachment-remove" aria-label={format!("Retirer {}", a.file_name)} {onclick}>
-                { "Retirer" }
-            </button>
-            if let Some(e) = &*error {
-                <span class="inline-error" role="alert">{ e.form_message() }</span>
-            }
-        </li>
-    }
 }

@@ -122,30 +122,35 @@ pub fn PortfolioPage() -> Html {
     super::set_title("Mon portfolio");
     let session = use_session();
     let me = session.as_ref().and_then(|s| s.me()).map(|m| m.id);
-    let list = use_api((), |()| async { api::fiches(&FicheQuery::default()).await });
-    let progress = use_api(me, |me| async move {
-        match me {
-            Some(id) => api::student_progress(id, None).await.map(Some),
-            None => Ok(None),
-        }
+    // Progress is a bonus here: its absence never hides the fiches.
+    let loaded = use_api(me, |me| async move {
+        let progress = async move {
+            match me {
+                Some(id) => api::student_progress(id, None).await.ok(),
+                None => None,
+            }
+        };
+        let (list, progress) = api::both(api::fiches(&FicheQuery::default()), progress).await;
+        Ok((list?, progress))
     });
-    let summary = match (&progress, me) {
-        (Load::Ready(p), Some(id)) => match p.as_ref() {
-            Some(p) => progress_summary(p, id),
-            None => html! {},
-        },
-        // Progress is a bonus here: its absence never hides the fiches.
-        _ => html! {},
-    };
-    let body = match &list {
+    let body = match &loaded {
         Load::Loading => html! { <Loading text="Chargement de vos fiches…" /> },
         Load::Failed(e) => html! { <ErrorMessage error={e.clone()} what="Fiches" /> },
-        Load::Ready(list) if list.is_empty() => html! {
-            <p class="empty" id="fiches-empty">
-                { "Vous n'avez encore aucune fiche. Créez-en une pour chaque situation vécue : un exercice PGI, une période en entreprise, une étude de cas." }
-            </p>
-        },
-        Load::Ready(list) => fiche_cards(list, false),
+        Load::Ready(loaded) => {
+            let (list, progress) = &**loaded;
+            html! { <>
+                if let (Some(p), Some(id)) = (progress, me) {
+                    { progress_summary(p, id) }
+                }
+                if list.is_empty() {
+                    <p class="empty" id="fiches-empty">
+                        { "Vous n'avez encore aucune fiche. Créez-en une pour chaque situation vécue : un exercice PGI, une période en entreprise, une étude de cas." }
+                    </p>
+                } else {
+                    { fiche_cards(list, false) }
+                }
+            </> }
+        }
     };
     html! {
         <section class="page">
@@ -160,7 +165,6 @@ pub fn PortfolioPage() -> Html {
                     </Link<Route>>
                 </div>
             </div>
-            { summary }
             { body }
         </section>
     }
