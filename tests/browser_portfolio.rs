@@ -69,6 +69,16 @@ fn shot(browser: &Browser, name: &str) {
     }
 }
 
+/// A screenshot with `css` at the top of the window.
+fn shot_at(browser: &Browser, css: &str, name: &str) {
+    if std::env::var_os("SCREENSHOT_DIR").is_some() {
+        browser.execute(&format!(
+            "document.querySelector({css:?}).scrollIntoView({{ block: 'start' }});"
+        ));
+        shot(browser, name);
+    }
+}
+
 fn sign_in(browser: &Browser, server: &TestServer, email: &str, name: &str) {
     browser.goto(&server.url("/connexion"));
     fill(browser, "#signin-email", email);
@@ -153,6 +163,8 @@ fn a_student_writes_a_fiche_on_a_phone_and_the_teacher_reviews_it() {
         b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    let notes = pdf_dir.path().join("notes.txt");
+    std::fs::write(&notes, "Relancer M. Martin jeudi.\n").unwrap_or_else(|e| panic!("{e}"));
 
     browser.resize(390, 844);
 
@@ -175,6 +187,7 @@ fn a_student_writes_a_fiche_on_a_phone_and_the_teacher_reviews_it() {
         CODE,
     );
     wait_text(&browser, "#fiche-items h2", "Compétences montrées (1)");
+    shot(&browser, "portfolio-editor-top");
     assert_eq!(
         one(&browser, "#fiche-starts").property("value").as_deref(),
         Some((today - Duration::days(10)).to_string().as_str())
@@ -203,7 +216,20 @@ fn a_student_writes_a_fiche_on_a_phone_and_the_teacher_reviews_it() {
         "the saved draft has its own address: {}",
         browser.current_url()
     );
-    shot(&browser, "portfolio-editor");
+    shot_at(
+        &browser,
+        "#fiche-attachments-block",
+        "portfolio-editor-attachments",
+    );
+    // A file of another type is refused, and the student is told which and why.
+    one(&browser, "#fiche-file").choose_file(&notes);
+    wait_text(&browser, ".upload-error", "notes.txt");
+    assert_eq!(
+        browser.find_all("#fiche-attachments .attachment").len(),
+        1,
+        "the refused file is not listed"
+    );
+    shot_at(&browser, "#fiche-items", "portfolio-editor-items");
     assert_fits_the_phone(&browser, "the fiche editor with an attachment");
 
     click(&browser, "#fiche-submit");
@@ -283,6 +309,7 @@ fn a_student_writes_a_fiche_on_a_phone_and_the_teacher_reviews_it() {
     let level_name = level.text();
     assert!(!level_name.is_empty(), "the level has a name");
     drop(level);
+    shot_at(&browser, "#review-panel", "portfolio-review");
     click(
         &browser,
         &format!(".level-picker[data-code='{CODE}'] .level-3 label"),

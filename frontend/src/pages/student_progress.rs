@@ -238,3 +238,32 @@ pub fn legend(scale: &[String]) -> Html {
         </ul>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{cell_text, level_colour};
+    use passerelle_api::ProgressCell;
+
+    #[test]
+    fn levels_go_from_red_to_green() {
+        assert_eq!(level_colour(1, 4), "hsl(8, 62%, 58%)");
+        assert_eq!(level_colour(4, 4), "hsl(130, 62%, 44%)");
+        // Out of range stays in range.
+        assert_eq!(level_colour(9, 4), level_colour(4, 4));
+    }
+
+    #[test]
+    fn cells_in_words() {
+        let scale = vec!["Non acquis".to_owned(), "Acquis".to_owned()];
+        let cell = ProgressCell {
+            validated: 1,
+            pending: 2,
+            level: Some(2),
+        };
+        assert_eq!(
+            cell_text(&cell, &scale),
+            "niveau « Acquis », 1 fiche validée, 2 fiches en attente"
+        );
+        assert_eq!(cell_text(&ProgressCell::default(), &scale), "aucune fiche");
+    }
+}

@@ -224,3 +224,17 @@ pub fn fiche_cards(list: &[FicheSummary], staff: bool) -> Html {
         </ul>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::status_label;
+    use passerelle_api::FicheStatus;
+
+    #[test]
+    fn a_fiche_submitted_again_says_so() {
+        assert_eq!(status_label(FicheStatus::Submitted, 1), "Soumise");
+        assert_eq!(status_label(FicheStatus::Submitted, 2), "Soumise à nouveau");
+        assert_eq!(status_label(FicheStatus::Returned, 2), "À reprendre");
+        assert_eq!(status_label(FicheStatus::Draft, 0), "Brouillon");
+    }
+}
