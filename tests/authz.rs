@@ -839,6 +839,39 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         },
         Expectation {
             method: "GET",
+            template: "/api/grid-templates",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/grid-templates")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/grid-templates/{id}",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/grid-templates/bacpro-agora:E32")),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/grid-templates/{id}",
+            allowed: ADMINS,
+            request: Box::new(|_| {
+                with_json(
+                    "/api/grid-templates/bacpro-agora:E32",
+                    json!({
+                        "title": "E32 adaptée",
+                        "criteria": [{ "code": "C3", "label": "Gérer le personnel" }],
+                        "scale": ["Non acquis", "Acquis"]
+                    }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/grid-templates/{id}/versions",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/grid-templates/bacpro-agora:E32/versions")),
+        },
+        Expectation {
+            method: "GET",
             template: "/api/audit",
             allowed: ADMINS,
             request: Box::new(|_| get("/api/audit")),

@@ -297,6 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     fiche_attachment_chunks,
     fiche_events,
     notifications,
+    grid_template_versions,
 );
 
 diesel::table! {
@@ -445,3 +446,15 @@ diesel::joinable!(fiche_attachments -> fiches (fiche_id));
 diesel::joinable!(fiche_attachment_chunks -> fiche_attachments (attachment_id));
 diesel::joinable!(fiche_events -> fiches (fiche_id));
 diesel::joinable!(notifications -> fiches (fiche_id));
+
+diesel::table! {
+    grid_template_versions (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        template_id -> Text,
+        version -> Integer,
+        body -> Text,
+        edited_by -> BigInt,
+        edited_at -> Timestamp,
+    }
+}

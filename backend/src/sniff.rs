@@ -332,14 +332,14 @@ mod tests {
     fn jpeg_loses_metadata_and_keeps_orientation() {
         let jpeg = phone_jpeg();
         assert_eq!(detect(&jpeg), Ok(FileType::Jpeg));
-        let clean = clean(FileType::Jpeg, jpeg).expect("clean");
+        let clean = clean(FileType::Jpeg, jpeg).unwrap_or_else(|e| panic!("clean: {e:?}"));
         assert!(!contains(&clean, b"SECRET-PHONE"));
         assert!(!contains(&clean, b"GPS"));
         assert!(contains(&clean, b"JFIF"));
         let at = clean
             .windows(6)
             .position(|w| w == b"Exif\0\0")
-            .expect("orientation kept");
+            .unwrap_or_else(|| panic!("orientation kept"));
         assert_eq!(exif_orientation(&clean[at..]), Some(6));
         assert!(clean.ends_with(&[0xFF, 0xDA, 0, 3, 0, 0x12, 0x34, 0xFF, 0xD9]));
     }
@@ -359,7 +359,8 @@ mod tests {
         png.extend(chunk(b"eXIf", b"MM\0\x2a"));
         png.extend(chunk(b"IDAT", &[1, 2, 3]));
         png.extend(chunk(b"IEND", &[]));
-        let clean = clean(detect(&png).expect("png"), png).expect("clean");
+        let clean = clean(detect(&png).unwrap_or_else(|e| panic!("png: {e:?}")), png)
+            .unwrap_or_else(|e| panic!("clean: {e:?}"));
         assert!(!contains(&clean, b"Jeanne"));
         assert!(!contains(&clean, b"eXIf"));
         assert!(contains(&clean, b"IDAT"));
@@ -384,18 +385,21 @@ mod tests {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut docx));
             let options = zip::write::SimpleFileOptions::default();
             zip.start_file("[Content_Types].xml", options)
-                .expect("entry");
-            zip.start_file("word/document.xml", options).expect("entry");
-            zip.finish().expect("zip");
+                .unwrap_or_else(|e| panic!("entry: {e:?}"));
+            zip.start_file("word/document.xml", options)
+                .unwrap_or_else(|e| panic!("entry: {e:?}"));
+            zip.finish().unwrap_or_else(|e| panic!("zip: {e:?}"));
         }
         assert_eq!(detect(&docx), Ok(FileType::Docx));
         let mut odt = Vec::new();
         {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut odt));
             let options = zip::write::SimpleFileOptions::default();
-            zip.start_file("mimetype", options).expect("entry");
-            std::io::Write::write_all(&mut zip, FileType::Odt.mime().as_bytes()).expect("write");
-            zip.finish().expect("zip");
+            zip.start_file("mimetype", options)
+                .unwrap_or_else(|e| panic!("entry: {e:?}"));
+            std::io::Write::write_all(&mut zip, FileType::Odt.mime().as_bytes())
+                .unwrap_or_else(|e| panic!("write: {e:?}"));
+            zip.finish().unwrap_or_else(|e| panic!("zip: {e:?}"));
         }
         assert_eq!(detect(&odt), Ok(FileType::Odt));
     }

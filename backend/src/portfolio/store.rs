@@ -500,12 +500,15 @@ pub fn record(
     Ok(())
 }
 
+/// Item codes of a fiche with the level set on each, if any.
+pub type ItemsOfFiche = Vec<(String, Option<i16>)>;
+
 /// Item codes and levels of each fiche, in insertion (referential) order.
 pub fn items_of(
     conn: &mut DbConnection,
     ids: &[i64],
-) -> Result<HashMap<i64, Vec<(String, Option<i16>)>>, AppError> {
-    let mut out: HashMap<i64, Vec<(String, Option<i16>)>> = HashMap::new();
+) -> Result<HashMap<i64, ItemsOfFiche>, AppError> {
+    let mut out: HashMap<i64, ItemsOfFiche> = HashMap::new();
     for chunk in ids.chunks(crate::demo::CHUNK) {
         let rows: Vec<(i64, String, Option<i16>)> = fiche_items::table
             .filter(fiche_items::fiche_id.eq_any(chunk))
@@ -551,7 +554,7 @@ pub fn fiche(
             )
         })
         .collect();
-    items.sort_by(|a, b| a.0.cmp(&b.0));
+    items.sort_by_key(|a| a.0);
     let items: Vec<FicheItem> = items.into_iter().map(|(_, i)| i).collect();
     let keys: Vec<(String, String)> = items
         .iter()
