@@ -8,6 +8,7 @@
 //! Access: the establishment's admins, teachers and jury members read the templates;
 //! only admins adapt them.
 
+pub mod demo;
 pub mod grids;
 pub mod handlers;
 pub mod sessions;
