@@ -155,18 +155,51 @@ fn grid_row(conn: &mut DbConnection, candidate: i64) -> Result<Option<GridRow>, 
     .transpose()
 }
 
-fn build(
+/// The template in the version the candidate's session opened with.
+fn template_of(
     conn: &mut DbConnection,
     snapshot: &Snapshot,
     ctx: &Context,
-) -> Result<CandidateGrid, AppError> {
-    let template = at_version(
+) -> Result<GridTemplate, AppError> {
+    at_version(
         conn,
         snapshot,
         ctx.session.establishment_id,
         &ctx.session.template_id,
         u32::try_from(ctx.session.template_version).unwrap_or(1),
-    )?;
+    )
+}
+
+/// The candidate's grid for a member of its jury to write: 403 for others who see it,
+/// 409 once locked.
+fn writable(
+    conn: &mut DbConnection,
+    snapshot: &Snapshot,
+    principal: &Principal,
+    id: i64,
+) -> Result<(Context, GridTemplate), AppError> {
+    let ctx = context(conn, principal, id)?;
+    ensure_member(&ctx)?;
+    ensure_open(conn, id)?;
+    let template = template_of(conn, snapshot, &ctx)?;
+    Ok((ctx, template))
+}
+
+/// Signatures are for one state of the agreed grid: any change or reopening clears them.
+fn clear_signatures(conn: &mut DbConnection, candidate: i64) -> Result<(), AppError> {
+    diesel::delete(
+        exam_grid_signatures::table.filter(exam_grid_signatures::candidate_id.eq(candidate)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+fn build(
+    conn: &mut DbConnection,
+    snapshot: &Snapshot,
+    ctx: &Context,
+) -> Result<CandidateGrid, AppError> {
+    let template = template_of(conn, snapshot, ctx)?;
     let full = session(conn, snapshot, ctx.session.clone(), None)?;
     let candidate: Candidate = full
         .candidates
@@ -413,16 +446,7 @@ async fn put_mine(
     let input = body.into_inner();
     let now = Utc::now().naive_utc();
     let grid = run(&state.pool, move |conn| {
-        let ctx = context(conn, &principal, id)?;
-        ensure_member(&ctx)?;
-        ensure_open(conn, id)?;
-        let template = at_version(
-            conn,
-            &referentials,
-            ctx.session.establishment_id,
-            &ctx.session.template_id,
-            u32::try_from(ctx.session.template_version).unwrap_or(1),
-        )?;
+        let (ctx, template) = writable(conn, &referentials, &principal, id)?;
         check_levels(&template, &input.levels, &input.comments)?;
         let levels = serde_json::to_string(&input.levels)?;
         let comments = serde_json::to_string(&input.comments)?;
@@ -470,16 +494,7 @@ async fn put_agreed(
     }
     let now = Utc::now().naive_utc();
     let grid = run(&state.pool, move |conn| {
-        let ctx = context(conn, &principal, id)?;
-        ensure_member(&ctx)?;
-        ensure_open(conn, id)?;
-        let template = at_version(
-            conn,
-            &referentials,
-            ctx.session.establishment_id,
-            &ctx.session.template_id,
-            u32::try_from(ctx.session.template_version).unwrap_or(1),
-        )?;
+        let (ctx, template) = writable(conn, &referentials, &principal, id)?;
         check_levels(&template, &input.levels, &input.comments)?;
         let proposed = propose(&template, &input.levels);
         let justification = input
@@ -513,10 +528,7 @@ async fn put_agreed(
                     .values((exam_grids::candidate_id.eq(id), values))
                     .execute(conn)?;
             }
-            diesel::delete(
-                exam_grid_signatures::table.filter(exam_grid_signatures::candidate_id.eq(id)),
-            )
-            .execute(conn)?;
+            clear_signatures(conn, id)?;
             Ok(())
         })?;
         build(conn, &referentials, &ctx)
@@ -536,9 +548,7 @@ async fn sign(
     let referentials = snapshot(&state).await?;
     let now = Utc::now().naive_utc();
     let grid = run(&state.pool, move |conn| {
-        let ctx = context(conn, &principal, id)?;
-        ensure_member(&ctx)?;
-        ensure_open(conn, id)?;
+        let (ctx, _) = writable(conn, &referentials, &principal, id)?;
         let current = build(conn, &referentials, &ctx)?;
         let missing: Vec<&str> = current
             .template
@@ -680,10 +690,7 @@ async fn reopen(
                     exam_grids::locked_at.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?;
-            diesel::delete(
-                exam_grid_signatures::table.filter(exam_grid_signatures::candidate_id.eq(id)),
-            )
-            .execute(conn)?;
+            clear_signatures(conn, id)?;
             Ok(())
         })?;
         build(conn, &referentials, &ctx)

@@ -525,6 +525,17 @@ pub fn items_of(
     Ok(out)
 }
 
+/// Fiche `id` as `principal` sees it (404 when they may not): what every write answers.
+pub fn visible(
+    conn: &mut DbConnection,
+    snapshot: &Snapshot,
+    principal: &crate::auth::store::Principal,
+    id: i64,
+) -> Result<Fiche, AppError> {
+    let (row, standing) = access::visible_fiche(conn, principal, id)?;
+    fiche(conn, snapshot, row, standing)
+}
+
 /// The whole fiche as its reader sees it.
 pub fn fiche(
     conn: &mut DbConnection,
