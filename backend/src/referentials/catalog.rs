@@ -26,6 +26,7 @@ use super::correspondences::Link;
 use super::store;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::exercises::coverage::Outline;
 use crate::fold::fold;
 
 /// One referential, ready to serve.
@@ -43,6 +44,8 @@ pub struct Entry {
     pub detail_json: Bytes,
     /// …and gzipped once, for the clients that accept it (every browser).
     pub detail_gzip: Bytes,
+    /// The rows of its coverage matrices and their tree (computed once here).
+    pub outline: Outline,
     items: Vec<Item>,
     by_code: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
@@ -314,7 +317,7 @@ fn build(
             }
         }
         let search = items.iter().map(search_entry).collect();
-        entries.push(Arc::new(Entry {
+        let mut entry = Entry {
             summary: ReferentialSummary {
                 id: row.id,
                 title: row.title,
@@ -331,7 +334,10 @@ fn build(
             by_code,
             children,
             search,
-        }));
+            outline: Outline::default(),
+        };
+        entry.outline = Outline::of(&entry);
+        entries.push(Arc::new(entry));
     }
     let feature_index: HashMap<&str, usize> = pgi
         .features
