@@ -525,6 +525,22 @@ fn progression_drives_the_coverage_and_its_spreadsheet(db: &TestDatabase) {
     let domain = row("D1");
     assert!(!domain.mappable);
     assert_eq!(domain.items_done, 2, "T.1.2.3 and T.1.2.4 under domain 1");
+    // Grouping rows: counts and status only; their cells are merged from the rows below.
+    assert!(domain.cells.is_empty());
+    let merged = matrix.cells_by_row();
+    let d1 = matrix
+        .rows
+        .iter()
+        .position(|r| r.code == "D1")
+        .unwrap_or_default();
+    assert_eq!(
+        merged[d1].len(),
+        2,
+        "both exercises practise items of domain 1"
+    );
+    // No fiche in the class yet: no student has evidence of any item.
+    assert_eq!(t124.students_evidenced, Some(0));
+    assert_eq!(domain.students_evidenced, None);
     assert_eq!(matrix.covered_items, 3);
     assert_eq!(matrix.done_items, 2);
     // Judged before the first exercise ended: nothing done yet.
@@ -570,14 +586,20 @@ fn progression_drives_the_coverage_and_its_spreadsheet(db: &TestDatabase) {
             None => String::new(),
         }
     };
-    assert_eq!(text(3, 5), invoicing.title);
-    assert_eq!(text(3, 6), vat.title);
+    assert_eq!(text(3, 5), "Élèves ayant une preuve validée");
+    assert_eq!(text(3, 6), invoicing.title);
+    assert_eq!(text(3, 7), vat.title);
     let line = (0..sheet.height() as u32)
         .find(|&r| text(r, 0) == "T.1.2.4")
         .unwrap_or_else(|| panic!("T.1.2.4 row"));
     assert_eq!(
-        (text(line, 4), text(line, 5), text(line, 6)),
-        ("travaillé".to_owned(), "P".to_owned(), "S".to_owned())
+        (text(line, 4), text(line, 5), text(line, 6), text(line, 7)),
+        (
+            "travaillé".to_owned(),
+            "0".to_owned(),
+            "P".to_owned(),
+            "S".to_owned()
+        )
     );
     let gap = (0..sheet.height() as u32)
         .find(|&r| text(r, 0) == "T.1.1.1")

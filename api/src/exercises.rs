@@ -207,8 +207,8 @@ pub struct Assignment {
     pub done: bool,
 }
 
-/// What covers an item in a coverage matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What covers an item in a coverage matrix; ordered strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStrength {
     Main,
@@ -270,13 +270,18 @@ pub struct CoverageRow {
     /// Whether exercises can be mapped to this kind of item (task, situation,
     /// competency…); grouping rows (domain, bloc, activity) summarise their children.
     pub mappable: bool,
+    /// The exercises practising a mappable row, by column, the strongest link of each.
+    /// Empty on grouping rows: theirs are those of the rows below them (merged by the
+    /// client), which they summarise by `status` and the counts.
     pub cells: Vec<CoverageCell>,
     pub status: CoverageStatus,
     /// Mappable items below (itself included when mappable), and how many are covered.
     pub items: u32,
     pub items_done: u32,
     pub items_planned: u32,
-    /// Later layer: students with validated evidence of the item (portfolios).
+    /// A class's students with a validated fiche (portfolio) showing the item: on the
+    /// mappable rows of a class's coverage; absent on grouping rows and for an exercise
+    /// set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub students_evidenced: Option<u32>,
 }
@@ -297,6 +302,43 @@ pub struct Coverage {
     pub total_items: u32,
     pub covered_items: u32,
     pub done_items: u32,
+}
+
+impl Coverage {
+    /// The cells of every row, in the order of `rows`: a mappable row's own, a grouping
+    /// row's merged from the mappable rows below it (strongest link per column).
+    pub fn cells_by_row(&self) -> Vec<Vec<CoverageCell>> {
+        let position: std::collections::HashMap<&str, usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.code.as_str(), i))
+            .collect();
+        let mut merged: Vec<Vec<CoverageCell>> =
+            self.rows.iter().map(|r| r.cells.clone()).collect();
+        for row in self
+            .rows
+            .iter()
+            .filter(|r| r.mappable && !r.cells.is_empty())
+        {
+            let mut at = row.parent_code.as_deref();
+            // At most one step per row: a malformed answer must not loop.
+            for _ in 0..self.rows.len() {
+                let Some(&p) = at.and_then(|c| position.get(c)) else {
+                    break;
+                };
+                merged[p].extend_from_slice(&row.cells);
+                at = self.rows[p].parent_code.as_deref();
+            }
+        }
+        for (cells, row) in merged.iter_mut().zip(&self.rows) {
+            if !row.mappable {
+                cells.sort_unstable_by_key(|c| (c.exercise, c.strength));
+                cells.dedup_by_key(|c| c.exercise);
+            }
+        }
+        merged
+    }
 }
 
 /// `POST /api/coverage`: the coverage one set of exercises gives a referential.

@@ -45,22 +45,29 @@ pub fn is_done(ends_on: NaiveDate, on: NaiveDate) -> bool {
     ends_on <= on
 }
 
-type AssignmentRow = (i64, i64, i64, String, NaiveDate, NaiveDate);
+type AssignmentRow = (i64, i64, i64, Option<String>, NaiveDate, NaiveDate);
 
 /// The class's assignments in date order.
+///
+/// The title comes from a correlated subquery (one primary-key lookup per assignment)
+/// rather than a join: PostgreSQL's planner, left the choice, hashes every exercise of
+/// the database to join 300 of them (11 ms instead of 0.5 at 24,000 exercises).
 pub fn of_class(
     conn: &mut DbConnection,
     class_id: i64,
     on: NaiveDate,
 ) -> Result<Vec<Assignment>, AppError> {
+    let title = exercises::table
+        .filter(exercises::id.eq(class_exercises::exercise_id))
+        .select(exercises::title)
+        .single_value();
     let rows: Vec<AssignmentRow> = class_exercises::table
-        .inner_join(exercises::table)
         .filter(class_exercises::class_id.eq(class_id))
         .select((
             class_exercises::id,
             class_exercises::class_id,
             class_exercises::exercise_id,
-            exercises::title,
+            title,
             class_exercises::starts_on,
             class_exercises::ends_on,
         ))
@@ -73,7 +80,7 @@ pub fn of_class(
                 id,
                 class_id,
                 exercise_id,
-                title,
+                title: title.unwrap_or_default(),
                 starts_on,
                 ends_on,
                 done: is_done(ends_on, on),

@@ -26,6 +26,7 @@ use super::correspondences::Link;
 use super::store;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::exercises::coverage::Outline;
 use crate::fold::fold;
 
 /// One referential, ready to serve.
@@ -43,10 +44,13 @@ pub struct Entry {
     pub detail_json: Bytes,
     /// …and gzipped once, for the clients that accept it (every browser).
     pub detail_gzip: Bytes,
+    /// The rows of its coverage matrices and their tree (computed once here).
+    pub outline: Outline,
     items: Vec<Item>,
     by_code: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
     search: Vec<SearchEntry>,
+    words: WordIndex,
 }
 
 struct SearchEntry {
@@ -56,6 +60,83 @@ struct SearchEntry {
     kind: &'static str,
     /// (attribute name, folded text) for every text attribute.
     attributes: Vec<(String, String)>,
+}
+
+/// Every whitespace-separated token of the items' folded texts (code, label, kind name,
+/// text attributes), each once, with the items holding it. A query word holds no
+/// whitespace, so it occurs in an item's text only inside one of that text's tokens: the
+/// tokens containing it (one substring search over the distinct tokens) name every item
+/// that may match, and only those are scored.
+#[derive(Default)]
+struct WordIndex {
+    /// The distinct tokens, each followed by '\n'.
+    tokens: String,
+    /// Offset in `tokens` of each token's '\n', ascending.
+    ends: Vec<u32>,
+    /// Positions of the items whose texts hold each token, ascending, each once.
+    postings: Vec<Vec<u32>>,
+}
+
+impl WordIndex {
+    fn new(entries: &[SearchEntry]) -> WordIndex {
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut index = WordIndex::default();
+        for (item, e) in entries.iter().enumerate() {
+            let texts = [e.code.as_str(), e.label.as_str(), e.kind]
+                .into_iter()
+                .chain(e.attributes.iter().map(|(_, t)| t.as_str()));
+            for token in texts.flat_map(str::split_whitespace) {
+                let id = *ids.entry(token).or_insert_with(|| {
+                    index.tokens.push_str(token);
+                    index.ends.push(index.tokens.len() as u32);
+                    index.tokens.push('\n');
+                    index.postings.push(Vec::new());
+                    index.postings.len() - 1
+                });
+                let list = &mut index.postings[id];
+                if list.last() != Some(&(item as u32)) {
+                    list.push(item as u32);
+                }
+            }
+        }
+        index
+    }
+
+    /// Keeps in `set` (a bit per item) the items whose texts contain `word`, which holds
+    /// no whitespace.
+    fn retain_having(&self, word: &str, set: &mut [u64]) {
+        let mut having = vec![0u64; set.len()];
+        let mut last = usize::MAX;
+        for at in memchr::memmem::find_iter(self.tokens.as_bytes(), word.as_bytes()) {
+            let token = self.ends.partition_point(|&end| end as usize <= at);
+            if token == last {
+                continue;
+            }
+            last = token;
+            for &item in self.postings.get(token).into_iter().flatten() {
+                if let Some(bits) = having.get_mut(item as usize / 64) {
+                    *bits |= 1 << (item % 64);
+                }
+            }
+        }
+        for (bits, have) in set.iter_mut().zip(having) {
+            *bits &= have;
+        }
+    }
+
+    /// Positions of the items whose texts contain every word, ascending.
+    fn candidates(&self, words: &[&str], items: usize) -> impl Iterator<Item = usize> {
+        let mut set = vec![u64::MAX; items.div_ceil(64)];
+        for word in words {
+            self.retain_having(word, &mut set);
+        }
+        set.into_iter().enumerate().flat_map(move |(n, bits)| {
+            (0..64)
+                .filter(move |b| bits & (1 << b) != 0)
+                .map(move |b| n * 64 + b)
+                .filter(move |&i| i < items)
+        })
+    }
 }
 
 pub struct Snapshot {
@@ -313,8 +394,9 @@ fn build(
                 children.entry(parent.clone()).or_default().push(i);
             }
         }
-        let search = items.iter().map(search_entry).collect();
-        entries.push(Arc::new(Entry {
+        let search: Vec<SearchEntry> = items.iter().map(search_entry).collect();
+        let words = WordIndex::new(&search);
+        let mut entry = Entry {
             summary: ReferentialSummary {
                 id: row.id,
                 title: row.title,
@@ -331,7 +413,11 @@ fn build(
             by_code,
             children,
             search,
-        }));
+            words,
+            outline: Outline::default(),
+        };
+        entry.outline = Outline::of(&entry);
+        entries.push(Arc::new(entry));
     }
     let feature_index: HashMap<&str, usize> = pgi
         .features
@@ -598,8 +684,11 @@ pub fn search(entries: &[&Arc<Entry>], query: &str) -> Vec<SearchHit> {
     // (score, referential rank, position) keeps the order stable among equal scores.
     let mut scored: Vec<(u32, usize, usize, Option<String>)> = Vec::new();
     for (r, entry) in entries.iter().enumerate() {
-        for (i, s) in entry.search.iter().enumerate() {
-            if let Some((points, matched)) = score(s, entry.items[i].kind, &query, &words) {
+        for i in entry.words.candidates(&words, entry.search.len()) {
+            let (Some(s), Some(item)) = (entry.search.get(i), entry.items.get(i)) else {
+                continue;
+            };
+            if let Some((points, matched)) = score(s, item.kind, &query, &words) {
                 scored.push((points, r, i, matched));
             }
         }
@@ -678,6 +767,38 @@ mod tests {
             score(&e, ItemKind::Task, "t.1.2.4", &["t.1.2.4"]).map(|s| s.0),
             Some(10_000)
         );
+    }
+
+    #[test]
+    fn the_word_index_names_exactly_the_items_scoring_finds() {
+        let entries = vec![
+            entry("T.1.2.4", "Facturation, suivi des règlements"),
+            entry("S1.2.2", "Traitement de la livraison et de la facturation"),
+            entry("X", "Autre chose"),
+            SearchEntry {
+                kind: folded_kind_name(ItemKind::Bloc),
+                ..entry("B1", "Gérer la relation avec les clients")
+            },
+        ];
+        let index = WordIndex::new(&entries);
+        for query in [
+            "facturation",
+            "factur reglem",
+            "fiabilite",
+            "bloc 1",
+            "t.1.2",
+            "on",
+            "s de",
+            "zzz",
+            "e",
+        ] {
+            let words: Vec<&str> = query.split(' ').collect();
+            let scanned: Vec<usize> = (0..entries.len())
+                .filter(|&i| score(&entries[i], ItemKind::Task, query, &words).is_some())
+                .collect();
+            let found: Vec<usize> = index.candidates(&words, entries.len()).collect();
+            assert_eq!(found, scanned, "{query}");
+        }
     }
 
     #[test]

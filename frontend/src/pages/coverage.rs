@@ -345,10 +345,12 @@ fn matrix(c: &Coverage) -> Html {
             </g>
         }
     });
-    let rows = c.rows.iter().enumerate().map(|(n, r)| {
+    // Grouping rows come without cells: theirs are merged from the rows below them.
+    let row_cells = c.cells_by_row();
+    let rows = c.rows.iter().zip(&row_cells).enumerate().map(|(n, (r, own))| {
         let y = HEAD_H + n as u32 * ROW_H;
         let status = status_name(r.status);
-        let cells = r.cells.iter().filter_map(|cell| {
+        let cells = own.iter().filter_map(|cell| {
             let e = c.exercises.get(cell.exercise as usize)?;
             let x = LABEL_W + column[cell.exercise as usize] * COL_W + 3;
             let strength = strength_name(cell.strength);
