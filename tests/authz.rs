@@ -48,6 +48,8 @@ const STAFF: &[Who] = &[Teacher, OtherTeacher, Admin, OtherAdmin];
 /// Title of the teacher's private exercise: no one else may see it in any list.
 const PRIVATE_TITLE: &str = "Facturation (privé)";
 const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+/// Title of the student's draft: no one else may see it in any list.
+const DRAFT_TITLE: &str = "Brouillon de Léa";
 
 /// One operation's request (per principal, so bodies can differ) and who may get a 2xx.
 struct Expectation {
@@ -191,6 +193,72 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         _ => others,
     };
 
+    // Fiches of the student (class of the teacher): drafts, submitted ones (one per
+    // reviewer for the one-shot transitions), a validated one, attachments.
+    let student_token = tokens
+        .iter()
+        .find(|(w, _)| *w == Student)
+        .and_then(|(_, t)| t.clone())
+        .unwrap_or_default();
+    let fiche = |title: &str| -> i64 {
+        let (status, body) = server.call(
+            "POST",
+            "/api/fiches",
+            Some(&student_token),
+            Some(json!({
+                "title": title,
+                "context": "exercise",
+                "assignment_id": assigned,
+                "description": "J'ai établi les factures.",
+                "items": ["C1.1.1"]
+            })),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().unwrap_or_default()
+    };
+    let submitted = |title: &str| -> i64 {
+        let id = fiche(title);
+        let (status, body) = server.call(
+            "POST",
+            &format!("/api/fiches/{id}/submit"),
+            Some(&student_token),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        id
+    };
+    let attach = |id: i64| -> i64 {
+        let (status, body) = server.send_bytes(
+            "POST",
+            &format!("/api/fiches/{id}/attachments?file_name=facture.pdf"),
+            &student_token,
+            PDF,
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().unwrap_or_default()
+    };
+    let draft = fiche(DRAFT_TITLE);
+    let [draft_spare, draft_to_submit, draft_others] = [
+        "Brouillon à supprimer",
+        "Brouillon à soumettre",
+        "Brouillon témoin",
+    ]
+    .map(fiche);
+    let [draft_attachment, draft_attachment_others] = [attach(draft), attach(draft)];
+    let reviewed = submitted("Facturation soumise");
+    let reviewed_attachment = attach_before_submit(&server, &student_token, fiche("Avec pièce"));
+    let [return_teacher, return_admin, return_others] =
+        ["À renvoyer 1", "À renvoyer 2", "À renvoyer 3"].map(submitted);
+    let [validate_teacher, validate_admin, validate_others] =
+        ["À valider 1", "À valider 2", "À valider 3"].map(submitted);
+    let validated = submitted("Validée");
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/fiches/{validated}/validate"),
+        Some(&teacher_token),
+        Some(json!({ "levels": [{ "code": "C1.1.1", "level": 3 }] })),
+    );
+    assert_eq!(status, 200, "{body}");
     let year = a.year_id;
     let csv = class_list.as_bytes().to_vec();
     let expectations: Vec<Expectation> = vec![
@@ -644,6 +712,164 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         },
         Expectation {
             method: "GET",
+            template: "/api/fiches",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/fiches")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/fiches",
+            allowed: &[Student, OtherStudent],
+            request: Box::new(|_| with_json("/api/fiches", json!({ "title": "Nouvelle fiche" }))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/fiches/exercises",
+            allowed: &[Student, OtherStudent],
+            request: Box::new(|_| get("/api/fiches/exercises")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/fiches/{id}",
+            allowed: &[Student, Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/fiches/{reviewed}"))),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/fiches/{id}",
+            allowed: &[Student],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/fiches/{draft}"),
+                    json!({ "title": DRAFT_TITLE, "items": ["C1.1.1"] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "DELETE",
+            template: "/api/fiches/{id}",
+            allowed: &[Student],
+            request: Box::new(move |who| {
+                let id = if who == Student {
+                    draft_spare
+                } else {
+                    draft_others
+                };
+                get(format!("/api/fiches/{id}"))
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/fiches/{id}/submit",
+            allowed: &[Student],
+            request: Box::new(move |who| {
+                let id = if who == Student {
+                    draft_to_submit
+                } else {
+                    draft_others
+                };
+                get(format!("/api/fiches/{id}/submit"))
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/fiches/{id}/attachments",
+            allowed: &[Student],
+            request: Box::new(move |_| Request {
+                path: format!("/api/fiches/{draft}/attachments?file_name=preuve.pdf"),
+                body: Some(Body::File(PDF.to_vec())),
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/fiches/{id}/attachments/{attachment}",
+            allowed: &[Student, Teacher, Admin],
+            request: Box::new(move |_| {
+                get(format!(
+                    "/api/fiches/{}/attachments/{}",
+                    reviewed_attachment.0, reviewed_attachment.1
+                ))
+            }),
+        },
+        Expectation {
+            method: "DELETE",
+            template: "/api/fiches/{id}/attachments/{attachment}",
+            allowed: &[Student],
+            request: Box::new(move |who| {
+                let attachment = if who == Student {
+                    draft_attachment
+                } else {
+                    draft_attachment_others
+                };
+                get(format!("/api/fiches/{draft}/attachments/{attachment}"))
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/fiches/{id}/comments",
+            allowed: &[Student, Teacher, Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/fiches/{reviewed}/comments"),
+                    json!({ "comment": "Précisez la date." }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/fiches/{id}/return",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |who| {
+                let id = one_of(who, return_teacher, return_admin, return_others);
+                with_json(
+                    format!("/api/fiches/{id}/return"),
+                    json!({ "comment": "Ajoutez la facture." }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/fiches/{id}/validate",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |who| {
+                let id = one_of(who, validate_teacher, validate_admin, validate_others);
+                with_json(
+                    format!("/api/fiches/{id}/validate"),
+                    json!({ "levels": [{ "code": "C1.1.1", "level": 2 }] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/fiches/{id}/reopen",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/fiches/{validated}/reopen"),
+                    json!({ "reason": "Validée par erreur" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/reviews",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/reviews")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/notifications",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/notifications")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/notifications/read",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| with_json("/api/notifications/read", json!({ "ids": [] }))),
+        },
+        Expectation {
+            method: "GET",
             template: "/api/audit",
             allowed: ADMINS,
             request: Box::new(|_| get("/api/audit")),
@@ -769,6 +995,20 @@ fn check_content(template: &str, who: Who, body: &Value, ids: &Ids) {
             assert!(students.contains(&ids.student), "{body}");
             assert!(!students.contains(&ids.other_student), "{body}");
         }
+        "/api/fiches" | "/api/reviews" => {
+            let text = body.to_string();
+            // Drafts are the student's alone; others' fiches stay in their school and class.
+            assert_eq!(
+                text.contains(DRAFT_TITLE),
+                template == "/api/fiches" && who == Student,
+                "{who:?} {template}: {body}"
+            );
+            assert_eq!(
+                text.contains("Facturation soumise"),
+                matches!(who, Student | Teacher | Admin),
+                "{who:?} {template}: {body}"
+            );
+        }
         "/api/audit" if who == OtherAdmin => {
             let text = body.to_string();
             assert!(
@@ -796,4 +1036,24 @@ fn send(server: &TestServer, method: &str, request: &Request, token: Option<&str
         Some(Body::Json(value)) => server.call(method, &request.path, token, Some(value.clone())),
         None => server.call(method, &request.path, token, None),
     }
+}
+
+/// Attaches a PDF to a draft, then submits it: (fiche id, attachment id).
+fn attach_before_submit(server: &TestServer, student: &str, id: i64) -> (i64, i64) {
+    let (status, body) = server.send_bytes(
+        "POST",
+        &format!("/api/fiches/{id}/attachments?file_name=facture.pdf"),
+        student,
+        PDF,
+    );
+    assert_eq!(status, 201, "{body}");
+    let attachment = body["id"].as_i64().unwrap_or_default();
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/fiches/{id}/submit"),
+        Some(student),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    (id, attachment)
 }

@@ -473,7 +473,11 @@ pub type Step = fn(&mut DbConnection, &mut Demo<'_>) -> Result<(), AppError>;
 
 /// The demo's capabilities, in order. Later issues append theirs (exercises, portfolios,
 /// juries), each a function reading what earlier steps made.
-pub const STEPS: &[Step] = &[journal, crate::exercises::demo::step];
+pub const STEPS: &[Step] = &[
+    journal,
+    crate::exercises::demo::step,
+    crate::portfolio::demo::step,
+];
 
 /// The audit log of what the demo created, as if the admin had done it on screen.
 fn journal(conn: &mut DbConnection, demo: &mut Demo<'_>) -> Result<(), AppError> {

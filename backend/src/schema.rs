@@ -294,6 +294,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     fiches,
     fiche_items,
     fiche_attachments,
+    fiche_attachment_chunks,
     fiche_events,
     notifications,
 );
@@ -402,8 +403,15 @@ diesel::table! {
         file_name -> Text,
         content_type -> Text,
         size -> BigInt,
-        content -> Binary,
         uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fiche_attachment_chunks (attachment_id, seq) {
+        attachment_id -> BigInt,
+        seq -> Integer,
+        data -> Binary,
     }
 }
 
@@ -434,5 +442,6 @@ diesel::table! {
 diesel::joinable!(fiches -> classes (class_id));
 diesel::joinable!(fiche_items -> fiches (fiche_id));
 diesel::joinable!(fiche_attachments -> fiches (fiche_id));
+diesel::joinable!(fiche_attachment_chunks -> fiche_attachments (attachment_id));
 diesel::joinable!(fiche_events -> fiches (fiche_id));
 diesel::joinable!(notifications -> fiches (fiche_id));

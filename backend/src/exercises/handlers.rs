@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::referentials::api::snapshot;
 use crate::schema::{class_exercises, classes, exercise_files, exercises};
 use crate::server::AppState;
+use crate::sniff::FileType;
 use crate::upload::{attachment, read_body, safe_file_name};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
@@ -228,30 +229,6 @@ struct FileParams {
     file_name: Option<String>,
 }
 
-/// The kind of an attached file, told by its content, never by its name.
-fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"%PDF-") {
-        return Some(("application/pdf", "pdf"));
-    }
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return None;
-    }
-    // OpenDocument puts an uncompressed `mimetype` entry first (ODF 1.2 §3.3); Office
-    // Open XML documents have a `word/` part.
-    let head = &bytes[..bytes.len().min(200)];
-    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
-    if contains(head, b"mimetypeapplication/vnd.oasis.opendocument.text") {
-        return Some(("application/vnd.oasis.opendocument.text", "odt"));
-    }
-    if contains(bytes, b"word/document.xml") {
-        return Some((
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "docx",
-        ));
-    }
-    None
-}
-
 async fn put_file(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -272,18 +249,24 @@ async fn put_file(
     if bytes.is_empty() {
         return Err(AppError::bad_request("empty_file", "fichier vide"));
     }
-    let (content_type, extension) = sniff(&bytes).ok_or_else(|| AppError::Refused {
+    // Told by content, never by name: instructions are a PDF or a text document.
+    let refused = || AppError::Refused {
         status: 415,
         code: "unsupported_type",
         message: "fichier refusé : seuls les PDF, ODT et DOCX sont acceptés (type lu dans \
                   le contenu du fichier)"
             .to_owned(),
-    })?;
-    let fallback = format!("consignes.{extension}");
-    let mut file_name = safe_file_name(params.file_name.as_deref().unwrap_or(""), &fallback);
-    if !file_name.to_lowercase().ends_with(&format!(".{extension}")) {
-        file_name = format!("{file_name}.{extension}");
+    };
+    let file_type = crate::sniff::detect(&bytes).map_err(|_| refused())?;
+    if !matches!(file_type, FileType::Pdf | FileType::Odt | FileType::Docx) {
+        return Err(refused());
     }
+    let content_type = file_type.mime();
+    let fallback = format!("consignes.{}", file_type.extensions()[0]);
+    let file_name = crate::sniff::with_extension(
+        &safe_file_name(params.file_name.as_deref().unwrap_or(""), &fallback),
+        file_type,
+    );
     let now = Utc::now().naive_utc();
     let info = run(&state.pool, move |conn| {
         store::editable(conn, &principal, id)?;
@@ -358,21 +341,7 @@ async fn delete_file(
 
 #[cfg(test)]
 mod tests {
-    use super::{copy_title, sniff};
-
-    #[test]
-    fn files_are_recognised_by_content() {
-        assert_eq!(sniff(b"%PDF-1.7\n...").map(|t| t.1), Some("pdf"));
-        assert_eq!(sniff(b"GIF89a").map(|t| t.1), None);
-        let mut odt = b"PK\x03\x04".to_vec();
-        odt.extend_from_slice(&[0; 26]);
-        odt.extend_from_slice(b"mimetypeapplication/vnd.oasis.opendocument.text");
-        assert_eq!(sniff(&odt).map(|t| t.1), Some("odt"));
-        let mut docx = b"PK\x03\x04".to_vec();
-        docx.extend_from_slice(b"....word/document.xml....");
-        assert_eq!(sniff(&docx).map(|t| t.1), Some("docx"));
-        assert_eq!(sniff(b"PK\x03\x04xl/workbook.xml"), None);
-    }
+    use super::copy_title;
 
     #[test]
     fn copies_keep_within_the_title_limit() {

@@ -17,7 +17,7 @@ use super::store;
 use crate::auth::store::Principal;
 use crate::db::run;
 use crate::error::AppError;
-use crate::schema::{fiche_attachments, fiches};
+use crate::schema::{fiche_attachment_chunks, fiche_attachments, fiches};
 use crate::server::AppState;
 use crate::sniff;
 use crate::upload::{attachment, read_body, safe_file_name};
@@ -115,11 +115,11 @@ async fn upload(
                     fiche_attachments::file_name.eq(&file_name),
                     fiche_attachments::content_type.eq(file_type.mime()),
                     fiche_attachments::size.eq(size as i64),
-                    fiche_attachments::content.eq(&bytes),
                     fiche_attachments::uploaded_at.eq(now),
                 ))
                 .returning(fiche_attachments::id)
                 .get_result::<i64>(conn)?;
+            write_content(conn, attachment_id, &bytes)?;
             diesel::update(fiches::table.find(id))
                 .set(fiches::updated_at.eq(now))
                 .execute(conn)?;
@@ -145,6 +145,48 @@ async fn upload(
     Ok(HttpResponse::Created().json(saved))
 }
 
+/// Bytes per stored chunk: small enough that a driver's copy of one is cheap.
+const CHUNK_BYTES: usize = 512 * 1024;
+
+/// Stores an attachment's bytes, chunk by chunk. Call inside the transaction that
+/// inserted the attachment row.
+pub fn write_content(
+    conn: &mut crate::db::DbConnection,
+    attachment_id: i64,
+    bytes: &[u8],
+) -> Result<(), AppError> {
+    for (seq, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
+        diesel::insert_into(fiche_attachment_chunks::table)
+            .values((
+                fiche_attachment_chunks::attachment_id.eq(attachment_id),
+                fiche_attachment_chunks::seq.eq(seq as i32),
+                fiche_attachment_chunks::data.eq(chunk),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// An attachment's bytes, whole (at most 10 MB).
+pub fn content(
+    conn: &mut crate::db::DbConnection,
+    attachment_id: i64,
+) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::new();
+    let mut seq = 0;
+    // One chunk per query: the driver never holds more than one chunk besides `out`.
+    while let Some(chunk) = fiche_attachment_chunks::table
+        .find((attachment_id, seq))
+        .select(fiche_attachment_chunks::data)
+        .first::<Vec<u8>>(conn)
+        .optional()?
+    {
+        out.extend_from_slice(&chunk);
+        seq += 1;
+    }
+    Ok(out)
+}
+
 fn used_bytes(conn: &mut crate::db::DbConnection, student: i64) -> Result<u64, AppError> {
     // SUM's type differs between the engines (BIGINT, NUMERIC): add the sizes here.
     let sizes: Vec<i64> = fiche_attachments::table
@@ -167,19 +209,19 @@ async fn download(
     let (id, attachment_id) = path.into_inner();
     let (file_name, content_type, content) = run(&state.pool, move |conn| {
         access::visible_fiche(conn, &principal, id)?;
-        fiche_attachments::table
+        let (file_name, content_type) = fiche_attachments::table
             .filter(fiche_attachments::id.eq(attachment_id))
             .filter(fiche_attachments::fiche_id.eq(id))
             .select((
                 fiche_attachments::file_name,
                 fiche_attachments::content_type,
-                fiche_attachments::content,
             ))
-            .first::<(String, String, Vec<u8>)>(conn)
+            .first::<(String, String)>(conn)
             .optional()?
             .ok_or_else(|| {
                 AppError::not_found(format!("pièce jointe introuvable : {attachment_id}"))
-            })
+            })?;
+        Ok((file_name, content_type, content(conn, attachment_id)?))
     })
     .await?;
     Ok(attachment(content, &content_type, &file_name))

@@ -782,10 +782,7 @@ fn student_archive(
         let mut files: HashMap<i64, String> = HashMap::new();
         for a in &b.attachments {
             let name = names.unique(&segment(&a.file_name, "piece-jointe"));
-            let content: Vec<u8> = fiche_attachments::table
-                .find(a.id)
-                .select(fiche_attachments::content)
-                .first(conn)?;
+            let content = super::attachments::content(conn, a.id)?;
             put(&mut zip, &format!("{folder}/{name}"), stored(), &content)?;
             files.insert(a.id, name);
         }

@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod demo;
 pub mod export;
 pub mod generate;
 pub mod handlers;

@@ -41,7 +41,8 @@ CREATE TABLE fiche_items (
 );
 
 -- Attachments live in the database, so every app server on it sees them and backups
--- include them.
+-- include them. Their bytes are cut in chunks (fiche_attachment_chunks), so writing a
+-- 10 MB file never needs another 10 MB buffer in the driver, and reading can stream.
 CREATE TABLE fiche_attachments (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     fiche_id BIGINT NOT NULL REFERENCES fiches (id) ON DELETE CASCADE,
@@ -49,11 +50,17 @@ CREATE TABLE fiche_attachments (
     file_name TEXT NOT NULL,
     content_type TEXT NOT NULL,
     size BIGINT NOT NULL,
-    content BLOB NOT NULL,
     uploaded_at TIMESTAMP NOT NULL
 );
 CREATE INDEX fiche_attachments_by_fiche ON fiche_attachments (fiche_id);
 CREATE INDEX fiche_attachments_by_student ON fiche_attachments (student_id);
+
+CREATE TABLE fiche_attachment_chunks (
+    attachment_id BIGINT NOT NULL REFERENCES fiche_attachments (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (attachment_id, seq)
+);
 
 -- Every change to a fiche, oldest first; `changes` is a JSON array of {field, before, after}.
 CREATE TABLE fiche_events (
