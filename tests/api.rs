@@ -1065,18 +1065,7 @@ fn responses_match_the_openapi_document(db: &TestDatabase) {
             schema.is_object(),
             "{method} {template} {expected}: no schema documented"
         );
-        // The schema with the document's components beside it, so that $refs resolve.
-        let mut wrapper = serde_json::json!({ "components": doc["components"] });
-        for (k, v) in schema.as_object().into_iter().flatten() {
-            wrapper[k] = v.clone();
-        }
-        let validator = jsonschema::validator_for(&wrapper)
-            .unwrap_or_else(|e| panic!("{template}: schema does not compile: {e}"));
-        let errors: Vec<String> = validator
-            .iter_errors(&answer)
-            .take(5)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
+        let errors = passerelle_tests::schema_errors(&doc, schema, &answer);
         assert!(errors.is_empty(), "{method} {path}: {errors:?}");
     }
 }

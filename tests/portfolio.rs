@@ -118,10 +118,18 @@ impl GetAs for TestServer {
 /// The fiche a student writes from the assigned exercise.
 fn from_exercise(s: &Setup, server: &TestServer) -> Value {
     let assigned: Vec<StudentAssignment> = server.get_ok_as(&s.student, "/api/fiches/exercises");
-    assert_eq!(assigned.len(), 1, "only the class's exercises: {assigned:?}");
+    assert_eq!(
+        assigned.len(),
+        1,
+        "only the class's exercises: {assigned:?}"
+    );
     let exercise = &assigned[0];
     assert_eq!(exercise.assignment_id, s.assignment);
-    assert_eq!(exercise.items, vec!["T.1.2.4", "T.1.2.3"], "main item first");
+    assert_eq!(
+        exercise.items,
+        vec!["T.1.2.4", "T.1.2.3"],
+        "main item first"
+    );
     json!({
         "title": "Facturation des commandes de mars",
         "context": "exercise",
@@ -138,19 +146,34 @@ fn from_exercise(s: &Setup, server: &TestServer) -> Value {
 fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
     let s = setup(&server, db, "0750001a");
-    let (status, body) = server.call("POST", "/api/fiches", Some(&s.student), Some(from_exercise(&s, &server)));
+    let (status, body) = server.call(
+        "POST",
+        "/api/fiches",
+        Some(&s.student),
+        Some(from_exercise(&s, &server)),
+    );
     let fiche = fiche_of(status, body, 201);
     assert_eq!(fiche.status, FicheStatus::Draft);
     assert_eq!(fiche.class_id, s.class);
     assert_eq!(fiche.context, ContextKind::Exercise);
-    assert_eq!(fiche.exercise.as_ref().map(|e| e.assignment_id), Some(s.assignment));
+    assert_eq!(
+        fiche.exercise.as_ref().map(|e| e.assignment_id),
+        Some(s.assignment)
+    );
     let codes: Vec<&str> = fiche.items.iter().map(|i| i.code.as_str()).collect();
-    assert_eq!(codes, vec!["T.1.2.3", "T.1.2.4"], "items in referential order");
+    assert_eq!(
+        codes,
+        vec!["T.1.2.3", "T.1.2.4"],
+        "items in referential order"
+    );
     assert!(fiche.items[1].label.starts_with("Facturation"));
     assert_eq!(fiche.scale.len(), 4);
     assert!(fiche.can_edit && !fiche.can_review);
     assert!(
-        fiche.implied.iter().any(|c| c.referential_id == "bts-ag-pme-pmi"),
+        fiche
+            .implied
+            .iter()
+            .any(|c| c.referential_id == "bts-ag-pme-pmi"),
         "correspondences shown: {:?}",
         fiche.implied
     );
@@ -175,30 +198,56 @@ fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
     let title_change = edit.changes.iter().find(|c| c.field == "titre");
     assert_eq!(
         title_change.map(|c| (c.before.as_str(), c.after.as_str())),
-        Some(("Facturation des commandes de mars", "Facturation des commandes de mars 2026"))
+        Some((
+            "Facturation des commandes de mars",
+            "Facturation des commandes de mars 2026"
+        ))
     );
-    assert!(edit.changes.iter().any(|c| c.field == "éléments montrés" && c.after == "T.1.2.4"));
+    assert!(edit
+        .changes
+        .iter()
+        .any(|c| c.field == "éléments montrés" && c.after == "T.1.2.4"));
 
     // Submitted: the teacher is notified and finds it in the queue; the student can no
     // longer edit it; a teacher of another class does not see it.
     let (status, body) = server.call("POST", &format!("{path}/submit"), Some(&s.student), None);
     let fiche = fiche_of(status, body, 200);
-    assert_eq!((fiche.status, fiche.submissions), (FicheStatus::Submitted, 1));
+    assert_eq!(
+        (fiche.status, fiche.submissions),
+        (FicheStatus::Submitted, 1)
+    );
     let notes = notifications(&server, &s.teacher);
     assert_eq!(notes.unread, 1);
     assert_eq!(notes.items[0].kind, NotificationKind::FicheSubmitted);
     assert_eq!(notes.items[0].fiche_id, fiche.id);
     let queue: Vec<FicheSummary> = server.get_ok_as(&s.teacher, "/api/reviews");
-    assert_eq!(queue.iter().map(|f| f.id).collect::<Vec<_>>(), vec![fiche.id]);
-    assert!(server.get_ok_as::<Vec<FicheSummary>>(&s.other_teacher, "/api/reviews").is_empty());
-    assert_eq!(server.call("GET", &path, Some(&s.other_teacher), None).0, 404);
+    assert_eq!(
+        queue.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![fiche.id]
+    );
+    assert!(server
+        .get_ok_as::<Vec<FicheSummary>>(&s.other_teacher, "/api/reviews")
+        .is_empty());
+    assert_eq!(
+        server.call("GET", &path, Some(&s.other_teacher), None).0,
+        404
+    );
     assert_eq!(server.call("GET", &path, Some(&s.classmate), None).0, 404);
     let (status, body) = server.call("PUT", &path, Some(&s.student), Some(edited.clone()));
-    assert_eq!((status, body["code"].as_str()), (409, Some("fiche_submitted")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("fiche_submitted")),
+        "{body}"
+    );
     let (status, _) = server.call("POST", &format!("{path}/submit"), Some(&s.student), None);
     assert_eq!(status, 409);
     // The student does not review their own fiche.
-    let (status, _) = server.call("POST", &format!("{path}/validate"), Some(&s.student), Some(json!({})));
+    let (status, _) = server.call(
+        "POST",
+        &format!("{path}/validate"),
+        Some(&s.student),
+        Some(json!({})),
+    );
     assert_eq!(status, 403);
 
     // Returned with a comment: the student is notified and edits again.
@@ -216,7 +265,11 @@ fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
     let seen: Fiche = server.get_ok_as(&s.student, &path);
     assert!(seen.can_edit);
     assert_eq!(
-        seen.history.iter().rev().find(|e| e.action == FicheAction::Returned).and_then(|e| e.comment.as_deref()),
+        seen.history
+            .iter()
+            .rev()
+            .find(|e| e.action == FicheAction::Returned)
+            .and_then(|e| e.comment.as_deref()),
         Some("Joignez la facture de la commande 113.")
     );
     edited["description"] = json!("J'ai saisi les factures 112 et 113 et joint la facture.");
@@ -224,7 +277,10 @@ fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
     assert_eq!(status, 200, "{body}");
     let (status, body) = server.call("POST", &format!("{path}/submit"), Some(&s.student), None);
     let fiche = fiche_of(status, body, 200);
-    assert_eq!((fiche.status, fiche.submissions), (FicheStatus::Submitted, 2));
+    assert_eq!(
+        (fiche.status, fiche.submissions),
+        (FicheStatus::Submitted, 2)
+    );
 
     // Validated with a level; the fiche is then evidence and never changes.
     let (status, body) = server.call(
@@ -236,20 +292,66 @@ fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
     let fiche = fiche_of(status, body, 200);
     assert_eq!(fiche.status, FicheStatus::Validated);
     assert_eq!(fiche.items[0].level, Some(3));
-    assert_eq!(fiche.validated_by.as_ref().map(|p| p.last_name.as_str()), Some("Dubreuil"));
+    assert_eq!(
+        fiche.validated_by.as_ref().map(|p| p.last_name.as_str()),
+        Some("Dubreuil")
+    );
     assert!(!fiche.can_review);
-    let (status, body) = server.call("PUT", &path, Some(&s.student), Some(from_exercise(&s, &server)));
-    assert_eq!((status, body["code"].as_str()), (409, Some("fiche_validated")), "{body}");
-    let (status, _) = server.send_bytes("POST", &format!("{path}/attachments?file_name=a.pdf"), &s.student, PDF);
+    let (status, body) = server.call(
+        "PUT",
+        &path,
+        Some(&s.student),
+        Some(from_exercise(&s, &server)),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("fiche_validated")),
+        "{body}"
+    );
+    let (status, _) = server.send_bytes(
+        "POST",
+        &format!("{path}/attachments?file_name=a.pdf"),
+        &s.student,
+        PDF,
+    );
     assert_eq!(status, 409);
     assert_eq!(server.call("DELETE", &path, Some(&s.student), None).0, 409);
     // Only an admin reopens it, with a reason.
     let reason = json!({ "reason": "Validée sur la mauvaise classe" });
-    let (status, _) = server.call("POST", &format!("{path}/reopen"), Some(&s.teacher), Some(reason.clone()));
+    let (status, _) = server.call(
+        "POST",
+        &format!("{path}/reopen"),
+        Some(&s.teacher),
+        Some(reason.clone()),
+    );
     assert_eq!(status, 403);
-    let (status, body) = server.call("POST", &format!("{path}/reopen"), Some(&s.school.admin), Some(reason));
+    let (status, body) = server.call(
+        "POST",
+        &format!("{path}/reopen"),
+        Some(&s.school.admin),
+        Some(reason),
+    );
     let fiche = fiche_of(status, body, 200);
     assert_eq!(fiche.status, FicheStatus::Returned);
+
+    // Answers match the OpenAPI document.
+    let (_, doc) = server.get("/api/openapi.json");
+    let check = |name: &str, path: &str, token: &str| {
+        let (status, body) = server.call("GET", path, Some(token), None);
+        assert_eq!(status, 200, "{body}");
+        passerelle_tests::assert_matches_component(&doc, name, &body);
+    };
+    check("Fiche", &path, &s.student);
+    check("Fiche", &path, &s.teacher);
+    check("Notifications", "/api/notifications", &s.teacher);
+    let (_, list) = server.call("GET", "/api/fiches", Some(&s.student), None);
+    for item in list.as_array().into_iter().flatten() {
+        passerelle_tests::assert_matches_component(&doc, "FicheSummary", item);
+    }
+    let (_, assigned) = server.call("GET", "/api/fiches/exercises", Some(&s.student), None);
+    for item in assigned.as_array().into_iter().flatten() {
+        passerelle_tests::assert_matches_component(&doc, "StudentAssignment", item);
+    }
 
     // The whole story, in order.
     let actions: Vec<FicheAction> = fiche.history.iter().map(|e| e.action).collect();
@@ -267,17 +369,35 @@ fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
         ]
     );
     let validation = &fiche.history[6];
-    assert_eq!(validation.changes[0].after, fiche.scale[2], "the level is in the history");
+    assert_eq!(
+        validation.changes[0].after, fiche.scale[2],
+        "the level is in the history"
+    );
 
     // Comments go both ways, with notices; marking read clears the count.
-    let (status, _) = server.call("POST", &format!("{path}/comments"), Some(&s.student), Some(json!({ "comment": "C'est corrigé." })));
+    let (status, _) = server.call(
+        "POST",
+        &format!("{path}/comments"),
+        Some(&s.student),
+        Some(json!({ "comment": "C'est corrigé." })),
+    );
     assert_eq!(status, 201);
     let notes = notifications(&server, &s.teacher);
     assert_eq!(notes.items[0].kind, NotificationKind::FicheCommented);
-    let (status, _) = server.call("POST", "/api/notifications/read", Some(&s.teacher), Some(json!({ "ids": [notes.items[0].id] })));
+    let (status, _) = server.call(
+        "POST",
+        "/api/notifications/read",
+        Some(&s.teacher),
+        Some(json!({ "ids": [notes.items[0].id] })),
+    );
     assert_eq!(status, 204);
     assert_eq!(notifications(&server, &s.teacher).unread, notes.unread - 1);
-    let (status, _) = server.call("POST", "/api/notifications/read", Some(&s.teacher), Some(json!({})));
+    let (status, _) = server.call(
+        "POST",
+        "/api/notifications/read",
+        Some(&s.teacher),
+        Some(json!({})),
+    );
     assert_eq!(status, 204);
     assert_eq!(notifications(&server, &s.teacher).unread, 0);
 
@@ -285,10 +405,18 @@ fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
     let mine: Vec<FicheSummary> = server.get_ok_as(&s.student, "/api/fiches");
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].items, vec!["T.1.2.4"]);
-    let class: Vec<FicheSummary> = server.get_ok_as(&s.teacher, &format!("/api/fiches?class_id={}", s.class));
+    let class: Vec<FicheSummary> =
+        server.get_ok_as(&s.teacher, &format!("/api/fiches?class_id={}", s.class));
     assert_eq!(class.len(), 1);
-    assert!(server.get_ok_as::<Vec<FicheSummary>>(&s.classmate, "/api/fiches").is_empty());
-    assert!(server.get_ok_as::<Vec<FicheSummary>>(&s.teacher, &format!("/api/fiches?class_id={}", s.other_class)).is_empty());
+    assert!(server
+        .get_ok_as::<Vec<FicheSummary>>(&s.classmate, "/api/fiches")
+        .is_empty());
+    assert!(server
+        .get_ok_as::<Vec<FicheSummary>>(
+            &s.teacher,
+            &format!("/api/fiches?class_id={}", s.other_class)
+        )
+        .is_empty());
 
     // An internship fiche names its firm; a draft never submitted can be deleted.
     let (status, body) = server.call(
@@ -303,9 +431,32 @@ fn a_fiche_goes_from_draft_to_validated_with_its_history(db: &TestDatabase) {
         })),
     );
     let internship = fiche_of(status, body, 201);
-    assert_eq!(internship.firm.as_ref().map(|f| f.tutor.as_str()), Some("M. Garnier"));
-    assert_eq!(server.call("DELETE", &format!("/api/fiches/{}", internship.id), Some(&s.student), None).0, 204);
-    assert_eq!(server.call("GET", &format!("/api/fiches/{}", internship.id), Some(&s.student), None).0, 404);
+    assert_eq!(
+        internship.firm.as_ref().map(|f| f.tutor.as_str()),
+        Some("M. Garnier")
+    );
+    assert_eq!(
+        server
+            .call(
+                "DELETE",
+                &format!("/api/fiches/{}", internship.id),
+                Some(&s.student),
+                None
+            )
+            .0,
+        204
+    );
+    assert_eq!(
+        server
+            .call(
+                "GET",
+                &format!("/api/fiches/{}", internship.id),
+                Some(&s.student),
+                None
+            )
+            .0,
+        404
+    );
 }
 
 fn bad_input_is_refused_and_changes_nothing(db: &TestDatabase) {
@@ -324,16 +475,51 @@ fn bad_input_is_refused_and_changes_nothing(db: &TestDatabase) {
         let message = answer["message"].as_str().unwrap_or_default();
         assert!(message.contains(names), "{names} not in {message}");
     };
-    refused(with("items", json!(["T.9.9.9"])), 422, "unknown_item", "T.9.9.9");
+    refused(
+        with("items", json!(["T.9.9.9"])),
+        422,
+        "unknown_item",
+        "T.9.9.9",
+    );
     // An AGOrA competency is not an item of the class's BTS GPME referential.
-    refused(with("items", json!(["T.1.2.4", "C1.1.1"])), 422, "unknown_item", "items[1]");
+    refused(
+        with("items", json!(["T.1.2.4", "C1.1.1"])),
+        422,
+        "unknown_item",
+        "items[1]",
+    );
     refused(with("items", json!(["B1"])), 422, "unmappable_item", "B1");
     refused(with("title", json!("  ")), 400, "invalid_field", "title");
-    refused(with("ends_on", json!("2026-10-01")), 400, "invalid_field", "ends_on");
-    refused(with("assignment_id", json!(s.other_assignment)), 422, "unknown_assignment", "assignment_id");
-    refused(with("class_id", json!(s.other_class)), 422, "unknown_class", "class_id");
-    refused(with("features", json!(["teleportation"])), 422, "unknown_pgi", "teleportation");
-    refused(with("description", json!("x".repeat(20_001))), 400, "invalid_field", "description");
+    refused(
+        with("ends_on", json!("2026-10-01")),
+        400,
+        "invalid_field",
+        "ends_on",
+    );
+    refused(
+        with("assignment_id", json!(s.other_assignment)),
+        422,
+        "unknown_assignment",
+        "assignment_id",
+    );
+    refused(
+        with("class_id", json!(s.other_class)),
+        422,
+        "unknown_class",
+        "class_id",
+    );
+    refused(
+        with("features", json!(["teleportation"])),
+        422,
+        "unknown_pgi",
+        "teleportation",
+    );
+    refused(
+        with("description", json!("x".repeat(20_001))),
+        400,
+        "invalid_field",
+        "description",
+    );
     let mut no_firm = base.clone();
     no_firm["context"] = json!("internship");
     refused(no_firm, 400, "invalid_field", "firm.name");
@@ -349,47 +535,88 @@ fn bad_input_is_refused_and_changes_nothing(db: &TestDatabase) {
     let fiche = fiche_of(status, body, 201);
     let path = format!("/api/fiches/{}", fiche.id);
     let (status, body) = server.call("POST", &format!("{path}/submit"), Some(&s.student), None);
-    assert_eq!((status, body["code"].as_str()), (422, Some("no_items")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("no_items")),
+        "{body}"
+    );
     let (status, body) = server.call("PUT", &path, Some(&s.student), Some(base.clone()));
     assert_eq!(status, 200, "{body}");
     let (status, _) = server.call("POST", &format!("{path}/submit"), Some(&s.student), None);
     assert_eq!(status, 200);
 
     // Review input: a comment to return, levels in the scale on the fiche's items.
-    let (status, body) = server.call("POST", &format!("{path}/return"), Some(&s.teacher), Some(json!({ "comment": " " })));
-    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_field")), "{body}");
+    let (status, body) = server.call(
+        "POST",
+        &format!("{path}/return"),
+        Some(&s.teacher),
+        Some(json!({ "comment": " " })),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_field")),
+        "{body}"
+    );
     let (status, body) = server.call(
         "POST",
         &format!("{path}/validate"),
         Some(&s.teacher),
         Some(json!({ "levels": [{ "code": "T.1.2.4", "level": 5 }] })),
     );
-    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_level")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("invalid_level")),
+        "{body}"
+    );
     let (status, body) = server.call(
         "POST",
         &format!("{path}/validate"),
         Some(&s.teacher),
         Some(json!({ "levels": [{ "code": "T.1.1.1", "level": 2 }] })),
     );
-    assert_eq!((status, body["code"].as_str()), (422, Some("unknown_item")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("unknown_item")),
+        "{body}"
+    );
     let still: Fiche = server.get_ok_as(&s.teacher, &path);
     assert_eq!(still.status, FicheStatus::Submitted, "nothing changed");
     assert!(still.items.iter().all(|i| i.level.is_none()));
     // A teacher of another class cannot act on it.
-    let (status, _) = server.call("POST", &format!("{path}/validate"), Some(&s.other_teacher), Some(json!({})));
+    let (status, _) = server.call(
+        "POST",
+        &format!("{path}/validate"),
+        Some(&s.other_teacher),
+        Some(json!({})),
+    );
     assert_eq!(status, 404);
-    let (status, _) = server.call("POST", &format!("{path}/reopen"), Some(&s.school.admin), Some(json!({ "reason": "x" })));
+    let (status, _) = server.call(
+        "POST",
+        &format!("{path}/reopen"),
+        Some(&s.school.admin),
+        Some(json!({ "reason": "x" })),
+    );
     assert_eq!(status, 409, "only a validated fiche is reopened");
 }
 
 fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
     let s = setup(&server, db, "0750003c");
-    let (status, body) = server.call("POST", "/api/fiches", Some(&s.student), Some(from_exercise(&s, &server)));
+    let (status, body) = server.call(
+        "POST",
+        "/api/fiches",
+        Some(&s.student),
+        Some(from_exercise(&s, &server)),
+    );
     let fiche = fiche_of(status, body, 201);
     let path = format!("/api/fiches/{}/attachments", fiche.id);
     let upload = |name: &str, bytes: &[u8]| {
-        server.send_bytes("POST", &format!("{path}?file_name={name}"), &s.student, bytes)
+        server.send_bytes(
+            "POST",
+            &format!("{path}?file_name={name}"),
+            &s.student,
+            bytes,
+        )
     };
 
     // A PDF is kept as sent; the name loses its path and keeps its extension.
@@ -399,10 +626,22 @@ fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
     assert_eq!(pdf.file_name, "passwd.pdf");
     assert_eq!(pdf.content_type, "application/pdf");
     let (status, body) = upload("facture%00.pdf", PDF);
-    assert_eq!((status, body["file_name"].as_str()), (201, Some("facture.pdf")), "{body}");
+    assert_eq!(
+        (status, body["file_name"].as_str()),
+        (201, Some("facture.pdf")),
+        "{body}"
+    );
     let (status, body) = upload(&format!("{}.pdf", "a".repeat(300)), PDF);
     assert_eq!(status, 201, "{body}");
-    assert!(body["file_name"].as_str().unwrap_or_default().chars().count() <= 120, "{body}");
+    assert!(
+        body["file_name"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            <= 120,
+        "{body}"
+    );
 
     // Types are told by content: an executable named .pdf, HTML, a renamed text file.
     for (name, bytes) in [
@@ -411,12 +650,20 @@ fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
         ("notes.docx", b"just text".as_slice()),
     ] {
         let (status, body) = upload(name, bytes);
-        assert_eq!((status, body["code"].as_str()), (415, Some("unsupported_type")), "{name}: {body}");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (415, Some("unsupported_type")),
+            "{name}: {body}"
+        );
     }
     // Over 10 MB: refused from the declared length, before the body is read.
     let big = vec![b'%'; 10 * 1024 * 1024 + 1];
     let (status, body) = upload("gros.pdf", &big);
-    assert_eq!((status, body["code"].as_str()), (413, Some("too_large")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("too_large")),
+        "{body}"
+    );
     let (status, _) = upload("vide.pdf", b"");
     assert_eq!(status, 400);
 
@@ -428,12 +675,24 @@ fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
         server.download(&format!("{path}/{}", photo.id), &s.student);
     assert_eq!((status, content_type.as_str()), (200, "image/jpeg"));
     let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    assert!(!contains(b"SECRET-PHONE") && !contains(b"48.8566"), "metadata removed");
-    assert!(contains(b"Exif\0\0") && contains(b"JFIF"), "orientation and JFIF kept");
+    assert!(
+        !contains(b"SECRET-PHONE") && !contains(b"48.8566"),
+        "metadata removed"
+    );
+    assert!(
+        contains(b"Exif\0\0") && contains(b"JFIF"),
+        "orientation and JFIF kept"
+    );
 
     let seen: Fiche = server.get_ok_as(&s.student, &format!("/api/fiches/{}", fiche.id));
     assert_eq!(seen.attachments.len(), 4, "{:?}", seen.attachments);
-    assert!(seen.history.iter().filter(|e| e.action == FicheAction::AttachmentAdded).count() == 4);
+    assert!(
+        seen.history
+            .iter()
+            .filter(|e| e.action == FicheAction::AttachmentAdded)
+            .count()
+            == 4
+    );
 
     // Other people: a classmate, another class's teacher (404); the teacher of the
     // class only once the fiche is submitted. An attachment id under another fiche: 404.
@@ -442,13 +701,28 @@ fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
         assert_eq!(server.download(&file, token).0, 404);
         assert_eq!(server.call("DELETE", &file, Some(token), None).0, 404);
     }
-    let (status, body) = server.call("POST", "/api/fiches", Some(&s.classmate), Some(from_exercise_for(&server, &s.classmate)));
+    let (status, body) = server.call(
+        "POST",
+        "/api/fiches",
+        Some(&s.classmate),
+        Some(from_exercise_for(&server, &s.classmate)),
+    );
     let classmate_fiche = fiche_of(status, body, 201);
     assert_eq!(
-        server.download(&format!("/api/fiches/{}/attachments/{}", classmate_fiche.id, pdf.id), &s.classmate).0,
+        server
+            .download(
+                &format!("/api/fiches/{}/attachments/{}", classmate_fiche.id, pdf.id),
+                &s.classmate
+            )
+            .0,
         404
     );
-    let (status, _) = server.call("POST", &format!("/api/fiches/{}/submit", fiche.id), Some(&s.student), None);
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/fiches/{}/submit", fiche.id),
+        Some(&s.student),
+        None,
+    );
     assert_eq!(status, 200);
     let (status, _, _, bytes) = server.download(&file, &s.teacher);
     assert_eq!((status, bytes.as_slice()), (200, PDF));
@@ -500,22 +774,51 @@ fn the_student_quota_stops_uploads(db: &TestDatabase) {
     full.resize(passerelle_api::ATTACHMENT_MAX_BYTES, b' ');
     let fiches: Vec<i64> = (0..2)
         .map(|_| {
-            let (status, body) = server.call("POST", "/api/fiches", Some(&s.student), Some(from_exercise(&s, &server)));
+            let (status, body) = server.call(
+                "POST",
+                "/api/fiches",
+                Some(&s.student),
+                Some(from_exercise(&s, &server)),
+            );
             fiche_of(status, body, 201).id
         })
         .collect();
     for n in 0..20 {
         let fiche = fiches[n / 10];
-        let (status, body) = server.send_bytes("POST", &format!("/api/fiches/{fiche}/attachments?file_name=scan{n}.pdf"), &s.student, &full);
+        let (status, body) = server.send_bytes(
+            "POST",
+            &format!("/api/fiches/{fiche}/attachments?file_name=scan{n}.pdf"),
+            &s.student,
+            &full,
+        );
         assert_eq!(status, 201, "upload {n}: {body}");
     }
-    let (status, body) = server.send_bytes("POST", &format!("/api/fiches/{}/attachments?file_name=encore.pdf", fiches[1]), &s.student, PDF);
-    assert_eq!((status, body["code"].as_str()), (413, Some("quota_exceeded")), "{body}");
+    let (status, body) = server.send_bytes(
+        "POST",
+        &format!("/api/fiches/{}/attachments?file_name=encore.pdf", fiches[1]),
+        &s.student,
+        PDF,
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("quota_exceeded")),
+        "{body}"
+    );
     let seen: Fiche = server.get_ok_as(&s.student, &format!("/api/fiches/{}", fiches[1]));
     assert_eq!(seen.attachments.len(), 10);
     // The quota is the student's own: a classmate still uploads.
-    let (status, body) = server.call("POST", "/api/fiches", Some(&s.classmate), Some(from_exercise_for(&server, &s.classmate)));
+    let (status, body) = server.call(
+        "POST",
+        "/api/fiches",
+        Some(&s.classmate),
+        Some(from_exercise_for(&server, &s.classmate)),
+    );
     let theirs = fiche_of(status, body, 201);
-    let (status, _) = server.send_bytes("POST", &format!("/api/fiches/{}/attachments?file_name=a.pdf", theirs.id), &s.classmate, PDF);
+    let (status, _) = server.send_bytes(
+        "POST",
+        &format!("/api/fiches/{}/attachments?file_name=a.pdf", theirs.id),
+        &s.classmate,
+        PDF,
+    );
     assert_eq!(status, 201);
 }

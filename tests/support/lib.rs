@@ -422,3 +422,30 @@ pub fn documented_operations(
         })
         .collect()
 }
+
+/// Where `instance` breaks `schema` (a schema object of the OpenAPI document `doc`, whose
+/// `$ref`s to `#/components/schemas/…` resolve against `doc`): the first few errors.
+pub fn schema_errors(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    instance: &serde_json::Value,
+) -> Vec<String> {
+    let mut wrapper = serde_json::json!({ "components": doc["components"] });
+    for (k, v) in schema.as_object().into_iter().flatten() {
+        wrapper[k] = v.clone();
+    }
+    let validator = jsonschema::validator_for(&wrapper)
+        .unwrap_or_else(|e| panic!("schema does not compile: {e}"));
+    validator
+        .iter_errors(instance)
+        .take(5)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Panics unless `instance` is valid against the OpenAPI document's component `name`.
+pub fn assert_matches_component(doc: &serde_json::Value, name: &str, instance: &serde_json::Value) {
+    let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    let errors = schema_errors(doc, &schema, instance);
+    assert!(errors.is_empty(), "{name}: {errors:?}\n{instance}");
+}
