@@ -11,7 +11,10 @@ use std::io::{Cursor, Read};
 use calamine::{Data, Reader, Xlsx};
 use passerelle_api::{ClassProgress, StudentProgress};
 use passerelle_tests::school::{sign_in, School, PASSWORD};
-use passerelle_tests::{on_both_engines, referentials_dir, run_cli_with, TestDatabase, TestServer};
+use passerelle_tests::{
+    assert_matches_component, on_both_engines, referentials_dir, run_cli_with, TestDatabase,
+    TestServer,
+};
 use serde_json::{json, Value};
 
 on_both_engines!(
@@ -85,7 +88,12 @@ fn write_fiche(server: &TestServer, token: &str, title: &str, items: &[&str]) ->
 }
 
 fn submit(server: &TestServer, token: &str, id: i64) {
-    let (status, body) = server.call("POST", &format!("/api/fiches/{id}/submit"), Some(token), None);
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/fiches/{id}/submit"),
+        Some(token),
+        None,
+    );
     assert_eq!(status, 200, "{body}");
 }
 
@@ -107,8 +115,18 @@ fn decode<T: serde::de::DeserializeOwned>(status: u16, body: Value) -> T {
 /// Léa: F1 (T.1.1.1, B1.C1) validated at levels 3 and 2; F2 (T.1.1.1, T.4.1.1) validated,
 /// T.1.1.1 at 4; F3 (T.2.1.1) submitted; F4 (T.3.1.1) a draft. Returns the fiche ids.
 fn fill_portfolio(server: &TestServer, s: &Setup) -> [i64; 4] {
-    let f1 = write_fiche(server, &s.student, "Devis <clients> & relances", &["T.1.1.1", "B1.C1"]);
-    let f2 = write_fiche(server, &s.student, "Commandes fournisseurs", &["T.4.1.1", "T.1.1.1"]);
+    let f1 = write_fiche(
+        server,
+        &s.student,
+        "Devis <clients> & relances",
+        &["T.1.1.1", "B1.C1"],
+    );
+    let f2 = write_fiche(
+        server,
+        &s.student,
+        "Commandes fournisseurs",
+        &["T.4.1.1", "T.1.1.1"],
+    );
     let f3 = write_fiche(server, &s.student, "Veille sur les risques", &["T.2.1.1"]);
     let f4 = write_fiche(server, &s.student, "Brouillon paie", &["T.3.1.1"]);
     for id in [f1, f2, f3] {
@@ -120,7 +138,12 @@ fn fill_portfolio(server: &TestServer, s: &Setup) -> [i64; 4] {
         f1,
         json!([{ "code": "T.1.1.1", "level": 3 }, { "code": "B1.C1", "level": 2 }]),
     );
-    validate(server, &s.teacher, f2, json!([{ "code": "T.1.1.1", "level": 4 }]));
+    validate(
+        server,
+        &s.teacher,
+        f2,
+        json!([{ "code": "T.1.1.1", "level": 4 }]),
+    );
     [f1, f2, f3, f4]
 }
 
@@ -142,6 +165,7 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
     assert_eq!(empty.missing.len(), ccf_items);
     assert!(ccf_items > 50, "{ccf_items}");
     fill_portfolio(&server, &s);
+    let (_, doc) = server.get("/api/openapi.json");
 
     for token in [&s.student, &s.teacher, &s.school.admin] {
         let (status, body) = server.call(
@@ -150,6 +174,7 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
             Some(token),
             None,
         );
+        assert_matches_component(&doc, "StudentProgress", &body);
         let p: StudentProgress = decode(status, body);
         assert_eq!(p.student.id, s.student_id);
         assert_eq!(p.class_name, "BTS GPME 2");
@@ -158,9 +183,15 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
         assert_eq!(p.cells.len(), p.items.len());
         assert_eq!((p.fiches_validated, p.fiches_pending), (2, 1));
         let cell = |code: &str| p.cells[position(&p.items, code)];
-        assert_eq!((cell("T.1.1.1").validated, cell("T.1.1.1").level), (2, Some(4)));
+        assert_eq!(
+            (cell("T.1.1.1").validated, cell("T.1.1.1").level),
+            (2, Some(4))
+        );
         assert_eq!((cell("B1.C1").validated, cell("B1.C1").level), (1, Some(2)));
-        assert_eq!((cell("T.4.1.1").validated, cell("T.4.1.1").level), (1, None));
+        assert_eq!(
+            (cell("T.4.1.1").validated, cell("T.4.1.1").level),
+            (1, None)
+        );
         assert_eq!((cell("T.2.1.1").validated, cell("T.2.1.1").pending), (0, 1));
         assert_eq!(cell("T.3.1.1"), Default::default(), "drafts do not count");
         // Tasks under a domain belong to its bloc; B1 (U4) and B4 (U6) are in CCF.
@@ -189,19 +220,31 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
         assert_eq!(p.missing.len(), ccf_items - 3);
         assert!(p.missing.contains(&"T.1.1.2".to_owned()));
         assert!(!p.missing.contains(&"T.1.1.1".to_owned()));
-        assert!(!p.missing.iter().any(|c| c.starts_with("T.2.")), "{:?}", p.missing);
+        assert!(
+            !p.missing.iter().any(|c| c.starts_with("T.2.")),
+            "{:?}",
+            p.missing
+        );
     }
 
     let class_path = format!("/api/classes/{}/progress", s.class);
     for token in [&s.teacher, &s.school.admin] {
         let (status, body) = server.call("GET", &class_path, Some(token), None);
+        assert_matches_component(&doc, "ClassProgress", &body);
         let c: ClassProgress = decode(status, body);
         assert_eq!(c.class_id, s.class);
-        let names: Vec<&str> = c.students.iter().map(|r| r.student.last_name.as_str()).collect();
+        let names: Vec<&str> = c
+            .students
+            .iter()
+            .map(|r| r.student.last_name.as_str())
+            .collect();
         assert_eq!(names, ["Dupont", "Martin"]);
         let lea = &c.students[0];
         let t111 = position(&c.items, "T.1.1.1");
-        assert_eq!((lea.cells[t111].validated, lea.cells[t111].level), (2, Some(4)));
+        assert_eq!(
+            (lea.cells[t111].validated, lea.cells[t111].level),
+            (2, Some(4))
+        );
         assert_eq!(lea.blocs_evidenced, [2, 0, 0, 1]);
         assert_eq!(lea.missing as usize, ccf_items - 3);
         assert_eq!((lea.fiches_validated, lea.fiches_pending), (2, 1));
@@ -216,7 +259,12 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
     // Strangers: 404 whether the student exists or not; a student has no class view.
     for token in [&s.classmate, &s.other_teacher, &s.other_admin] {
         assert_eq!(server.call("GET", &path, Some(token), None).0, 404);
-        assert_eq!(server.call("GET", "/api/students/999999/progress", Some(token), None).0, 404);
+        assert_eq!(
+            server
+                .call("GET", "/api/students/999999/progress", Some(token), None)
+                .0,
+            404
+        );
     }
     for token in [&s.student, &s.classmate, &s.other_teacher, &s.other_admin] {
         assert_eq!(server.call("GET", &class_path, Some(token), None).0, 404);
@@ -245,9 +293,7 @@ fn open_zip(bytes: Vec<u8>) -> zip::ZipArchive<Cursor<Vec<u8>>> {
 }
 
 fn entry(zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {
-    let mut file = zip
-        .by_name(name)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut file = zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -258,14 +304,24 @@ fn exports_hold_the_passeport_the_pages_and_the_attachments(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
     let s = setup(&server, db, "0750102p");
     // F1 carries a PDF (added while a draft).
-    let f1 = write_fiche(&server, &s.student, "Devis <clients> & relances", &["T.1.1.1", "B1.C1"]);
+    let f1 = write_fiche(
+        &server,
+        &s.student,
+        "Devis <clients> & relances",
+        &["T.1.1.1", "B1.C1"],
+    );
     let (status, body) = server.upload(
         &format!("/api/fiches/{f1}/attachments?file_name=devis%20client.pdf"),
         &s.student,
         PDF,
     );
     assert_eq!(status, 201, "{body}");
-    let f2 = write_fiche(&server, &s.student, "Commandes fournisseurs", &["T.4.1.1", "T.1.1.1"]);
+    let f2 = write_fiche(
+        &server,
+        &s.student,
+        "Commandes fournisseurs",
+        &["T.4.1.1", "T.1.1.1"],
+    );
     write_fiche(&server, &s.student, "Brouillon paie", &["T.3.1.1"]);
     submit(&server, &s.student, f2);
     submit(&server, &s.student, f1);
@@ -280,8 +336,14 @@ fn exports_hold_the_passeport_the_pages_and_the_attachments(db: &TestDatabase) {
     let xlsx_path = format!("/api/students/{}/passeport.xlsx", s.student_id);
     let (status, content_type, disposition, bytes) = server.download(&xlsx_path, &s.student);
     assert_eq!(status, 200);
-    assert!(content_type.starts_with("application/vnd.openxmlformats"), "{content_type}");
-    assert!(disposition.contains("passeport-dupont-lea.xlsx"), "{disposition}");
+    assert!(
+        content_type.starts_with("application/vnd.openxmlformats"),
+        "{content_type}"
+    );
+    assert!(
+        disposition.contains("passeport-dupont-lea.xlsx"),
+        "{disposition}"
+    );
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
     let sheet = book
         .worksheet_range("Passeport")
@@ -300,8 +362,17 @@ fn exports_hold_the_passeport_the_pages_and_the_attachments(db: &TestDatabase) {
             .find(|&c| cell_text(&sheet, 8, c) == code)
             .unwrap_or_else(|| panic!("no column {code}"))
     };
-    let (t111, c1, t411, t311) = (column("T.1.1.1"), column("B1.C1"), column("T.4.1.1"), column("T.3.1.1"));
-    assert!(cell_text(&sheet, 7, 5).starts_with("B1 "), "{}", cell_text(&sheet, 7, 5));
+    let (t111, c1, t411, t311) = (
+        column("T.1.1.1"),
+        column("B1.C1"),
+        column("T.4.1.1"),
+        column("T.3.1.1"),
+    );
+    assert!(
+        cell_text(&sheet, 7, 5).starts_with("B1 "),
+        "{}",
+        cell_text(&sheet, 7, 5)
+    );
     assert!(cell_text(&sheet, 7, 5).contains("(CCF)"));
     assert!(!cell_text(&sheet, 9, t111).is_empty(), "the item's label");
     // Row 10: F1, validated, with level names; row 11: F2, submitted, ticked.
@@ -325,7 +396,10 @@ fn exports_hold_the_passeport_the_pages_and_the_attachments(db: &TestDatabase) {
     let (status, content_type, disposition, bytes) = server.download(&zip_path, &s.teacher);
     assert_eq!(status, 200);
     assert_eq!(content_type, "application/zip");
-    assert!(disposition.contains("portfolio-dupont-lea.zip"), "{disposition}");
+    assert!(
+        disposition.contains("portfolio-dupont-lea.zip"),
+        "{disposition}"
+    );
     let mut zip = open_zip(bytes);
     let names: BTreeSet<String> = zip.file_names().map(str::to_owned).collect();
     // File names lose what file systems refuse (<, >, :…).
@@ -344,12 +418,18 @@ fn exports_hold_the_passeport_the_pages_and_the_attachments(db: &TestDatabase) {
     assert_eq!(entry(&mut zip, &format!("{folder1}/devis client.pdf")), PDF);
     let page = String::from_utf8(entry(&mut zip, &format!("{folder1}/fiche.html")))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(page.contains("<h1>Devis &lt;clients&gt; &amp; relances</h1>"), "{page}");
+    assert!(
+        page.contains("<h1>Devis &lt;clients&gt; &amp; relances</h1>"),
+        "{page}"
+    );
     assert!(page.contains("<strong>établi</strong>"), "{page}");
     assert!(page.contains("&lt;b&gt;clients&lt;/b&gt;"), "{page}");
     assert!(!page.contains("<b>"), "{page}");
     assert!(page.contains("Acquis"), "{page}");
-    assert!(page.contains("Travail soigné, contrôles à détailler."), "{page}");
+    assert!(
+        page.contains("Travail soigné, contrôles à détailler."),
+        "{page}"
+    );
     assert!(page.contains("Fiche validée"), "{page}");
     assert!(page.contains("href=\"devis%20client.pdf\""), "{page}");
     let index = String::from_utf8(entry(&mut zip, "index.html")).unwrap_or_default();
@@ -394,7 +474,10 @@ fn exports_hold_the_passeport_the_pages_and_the_attachments(db: &TestDatabase) {
         .worksheet_range("Passeport")
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cell_text(&sheet, 1, 1), "Tom Martin");
-    assert_eq!(cell_text(&sheet, 10, 0), "Aucune fiche soumise pour l'instant.");
+    assert_eq!(
+        cell_text(&sheet, 10, 0),
+        "Aucune fiche soumise pour l'instant."
+    );
 
     // Who may download: the student, the class's teachers, the admin; 404 for others.
     for path in [&xlsx_path, &zip_path] {
@@ -429,7 +512,11 @@ fn generated_portfolios_show_in_the_progress(db: &TestDatabase) {
         &[("PASSERELLE_DEMO_PASSWORD", PASSWORD)],
     );
     let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(printed.contains("420 fiches"), "{printed}");
     let admin_email = printed
         .split_whitespace()
@@ -446,7 +533,12 @@ fn generated_portfolios_show_in_the_progress(db: &TestDatabase) {
     let mut students = 0;
     for class in classes.as_array().into_iter().flatten() {
         let id = class["id"].as_i64().unwrap_or_default();
-        let (status, body) = server.call("GET", &format!("/api/classes/{id}/progress"), Some(&admin), None);
+        let (status, body) = server.call(
+            "GET",
+            &format!("/api/classes/{id}/progress"),
+            Some(&admin),
+            None,
+        );
         let p: ClassProgress = decode(status, body);
         for row in &p.students {
             students += 1;

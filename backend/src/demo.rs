@@ -766,12 +766,8 @@ pub fn generate(
                 exercises_per_class,
                 now,
             )?;
-            let fiches = crate::portfolio::generate::fiches_for(
-                conn,
-                &plan,
-                &school,
-                fiches_per_student,
-            )?;
+            let fiches =
+                crate::portfolio::generate::fiches_for(conn, &plan, &school, fiches_per_student)?;
             audit::record(
                 conn,
                 now,

@@ -17,9 +17,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use passerelle_api::markdown::{escape_html, to_html};
-use passerelle_api::{
-    Attachment, FicheAction, FicheEvent, FicheStatus, FieldChange, PersonRef,
-};
+use passerelle_api::{Attachment, FicheAction, FicheEvent, FicheStatus, FieldChange, PersonRef};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
@@ -215,7 +213,9 @@ fn datetime_fr(d: NaiveDateTime) -> String {
 }
 
 fn full_name(p: &PersonRef) -> String {
-    format!("{} {}", p.first_name, p.last_name).trim().to_owned()
+    format!("{} {}", p.first_name, p.last_name)
+        .trim()
+        .to_owned()
 }
 
 /// "12/10/2026", "12/10/2026 – 16/10/2026", or the submission day when none is given.
@@ -327,10 +327,7 @@ fn columns(entry: &Entry, layout: &Layout) -> (Vec<usize>, Vec<(String, usize)>)
             } else {
                 format!(" — {}", bloc.units.join(", "))
             };
-            return (
-                Some(b),
-                format!("{} {}{units}{ccf}", bloc.code, bloc.label),
-            );
+            return (Some(b), format!("{} {}{units}{ccf}", bloc.code, bloc.label));
         }
         match entry.ancestor_indices(layout.entry_index[p]).first() {
             Some(&root) => (
@@ -564,7 +561,10 @@ fn fiche_page(
     field("Dates", &dates(row));
     field("Contexte", &context(b));
     field("Logiciels", &software(snapshot, row));
-    field("Fonctionnalités du PGI", &features(snapshot, row).join(", "));
+    field(
+        "Fonctionnalités du PGI",
+        &features(snapshot, row).join(", "),
+    );
     html.push_str("</dl>\n<h2>Ce qui a été fait</h2>\n");
     html.push_str(&to_html(&row.description));
     html.push_str(
@@ -705,11 +705,7 @@ fn put<W: Write + Seek>(
     zip.write_all(bytes).map_err(internal("zip"))
 }
 
-fn index_page(
-    identity: &Identity,
-    fiches: &[(String, &Bundle)],
-    with_passeport: bool,
-) -> String {
+fn index_page(identity: &Identity, fiches: &[(String, &Bundle)], with_passeport: bool) -> String {
     let e = escape_html;
     let mut html = format!(
         "<h1>Portfolio de {}</h1>\n<p class=\"meta\">{} — {} — exporté le {}</p>\n",
@@ -719,9 +715,7 @@ fn index_page(
         date_fr(identity.exported_on)
     );
     if with_passeport {
-        html.push_str(
-            "<p><a href=\"passeport.xlsx\">Passeport professionnel (tableur)</a></p>\n",
-        );
+        html.push_str("<p><a href=\"passeport.xlsx\">Passeport professionnel (tableur)</a></p>\n");
     }
     html.push_str(
         "<table><thead><tr><th>Fiche</th><th>Dates</th><th>Statut</th><th>Éléments</th>\
@@ -766,7 +760,7 @@ fn student_archive(
         exported_on: today,
     };
     let rows = student_rows(conn, student_id, class.class_id)?;
-        let all = bundles(conn, rows)?;
+    let all = bundles(conn, rows)?;
     let refs: Vec<&Bundle> = all.iter().collect();
     let passeport = workbook(snapshot, entry, &layout, &identity, &refs)
         .map_err(internal("passeport workbook"))?;
@@ -841,7 +835,11 @@ fn class_archive(
     );
     for student in &students {
         let fiches = by_student.remove(&student.id).unwrap_or_default();
-        let name = format!("{} {}", student.last_name.to_uppercase(), student.first_name);
+        let name = format!(
+            "{} {}",
+            student.last_name.to_uppercase(),
+            student.first_name
+        );
         let folder = folders.unique(&segment(&name, &format!("eleve-{}", student.id)));
         let identity = Identity {
             student: student.clone(),
@@ -860,15 +858,7 @@ fn class_archive(
         let mut pages: Vec<(String, &Bundle)> = Vec::with_capacity(fiches.len());
         for (n, &b) in fiches.iter().enumerate() {
             let page_name = format!("{}.html", fiche_folder(n + 1, b));
-            let html = fiche_page(
-                snapshot,
-                entry,
-                &layout.scale,
-                b,
-                student,
-                class_name,
-                None,
-            );
+            let html = fiche_page(snapshot, entry, &layout.scale, b, student, class_name, None);
             put(
                 &mut zip,
                 &format!("{folder}/{page_name}"),
@@ -1018,6 +1008,9 @@ mod tests {
         assert_eq!(names.unique("devis.pdf"), "devis.pdf");
         assert_eq!(names.unique("Devis.pdf"), "Devis (2).pdf");
         assert_eq!(names.unique("fiche.html"), "fiche (2).html");
-        assert_eq!(href("01 - Devis & co/é.pdf"), "01%20-%20Devis%20%26%20co/%C3%A9.pdf");
+        assert_eq!(
+            href("01 - Devis & co/é.pdf"),
+            "01%20-%20Devis%20%26%20co/%C3%A9.pdf"
+        );
     }
 }

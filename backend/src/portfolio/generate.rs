@@ -235,19 +235,20 @@ pub fn fiches_for(
             _ => {}
         }
     }
-    crate::insert_in_chunks!(
-        conn,
-        fiche_events::table,
-        events,
-        |&(id, actor, when, action, comment)| (
-            fiche_events::fiche_id.eq(id),
-            fiche_events::actor_id.eq(actor),
-            fiche_events::at.eq(when),
-            fiche_events::action.eq(action.as_str()),
-            fiche_events::comment.eq(comment),
-            fiche_events::changes.eq("[]"),
-        )
-    );
+    crate::insert_in_chunks!(conn, fiche_events::table, events, |&(
+        id,
+        actor,
+        when,
+        action,
+        comment,
+    )| (
+        fiche_events::fiche_id.eq(id),
+        fiche_events::actor_id.eq(actor),
+        fiche_events::at.eq(when),
+        fiche_events::action.eq(action.as_str()),
+        fiche_events::comment.eq(comment),
+        fiche_events::changes.eq("[]"),
+    ));
     Ok(planned.len())
 }
 
@@ -264,7 +265,10 @@ mod tests {
             }
         }
         let share = |s| counts.get(&s).copied().unwrap_or(0) * 100 / 10_000;
-        assert!((65..=75).contains(&share(FicheStatus::Validated)), "{counts:?}");
+        assert!(
+            (65..=75).contains(&share(FicheStatus::Validated)),
+            "{counts:?}"
+        );
         assert!(share(FicheStatus::Submitted) >= 8, "{counts:?}");
         assert!(share(FicheStatus::Returned) >= 5, "{counts:?}");
         assert!(share(FicheStatus::Draft) >= 6, "{counts:?}");

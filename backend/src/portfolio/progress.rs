@@ -139,7 +139,9 @@ impl Layout {
             if let Some(b) = bloc {
                 layout.blocs[b].items += 1;
             }
-            layout.position.insert(item.code.clone(), layout.items.len());
+            layout
+                .position
+                .insert(item.code.clone(), layout.items.len());
             layout.items.push(ProgressItem {
                 code: item.code.clone(),
                 kind: item.kind,
@@ -169,14 +171,7 @@ pub struct Evidence {
     pub level: Option<i16>,
 }
 
-type EvidenceRow = (
-    i64,
-    i64,
-    String,
-    Option<NaiveDateTime>,
-    String,
-    Option<i16>,
-);
+type EvidenceRow = (i64, i64, String, Option<NaiveDateTime>, String, Option<i16>);
 
 fn evidence(rows: Vec<EvidenceRow>) -> Vec<Evidence> {
     rows.into_iter()
@@ -337,7 +332,10 @@ pub fn tally(layout: &Layout, evidence: &[Evidence]) -> HashMap<i64, Tally> {
     out
 }
 
-pub(crate) fn entry_of<'a>(snapshot: &'a Snapshot, referential: &str) -> Result<&'a Entry, AppError> {
+pub(crate) fn entry_of<'a>(
+    snapshot: &'a Snapshot,
+    referential: &str,
+) -> Result<&'a Entry, AppError> {
     snapshot
         .get(referential)
         .map(|e| &**e)
@@ -390,7 +388,11 @@ pub fn reviewed_class(
     let not_found = || AppError::not_found(format!("classe introuvable : {class_id}"));
     let (name, referential_id, establishment_id) = classes::table
         .find(class_id)
-        .select((classes::name, classes::referential_id, classes::establishment_id))
+        .select((
+            classes::name,
+            classes::referential_id,
+            classes::establishment_id,
+        ))
         .first::<(String, String, i64)>(conn)
         .optional()?
         .ok_or_else(not_found)?;
@@ -559,7 +561,9 @@ mod tests {
             student_id: 7,
             fiche_id: fiche,
             status,
-            validated_at: (status == FicheStatus::Validated).then(|| at(day)).flatten(),
+            validated_at: (status == FicheStatus::Validated)
+                .then(|| at(day))
+                .flatten(),
             code: code.into(),
             level,
         }
@@ -577,7 +581,9 @@ mod tests {
             e(5, FicheStatus::Validated, 26, "T.1", Some(9)),
             e(6, FicheStatus::Validated, 26, "Z.9", Some(1)),
         ];
-        let tally = tally(&layout, &evidence).remove(&7).unwrap_or_else(|| panic!());
+        let tally = tally(&layout, &evidence)
+            .remove(&7)
+            .unwrap_or_else(|| panic!());
         assert_eq!(tally.cells[0].validated, 4);
         // Fiche 4 set no level and fiche 5's is off the scale: fiche 1's stays.
         assert_eq!(tally.cells[0].level, Some(4));
