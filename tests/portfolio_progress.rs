@@ -256,6 +256,27 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
         assert_eq!(evidenced, [2, 0, 0, 1]);
     }
 
+    // The class's coverage counts the students with validated evidence of each item.
+    let (status, coverage) = server.call(
+        "GET",
+        &format!("/api/classes/{}/coverage", s.class),
+        Some(&s.teacher),
+        None,
+    );
+    assert_eq!(status, 200, "{coverage}");
+    let evidenced = |code: &str| {
+        coverage["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["code"] == code)
+            .map(|r| r["students_evidenced"].clone())
+            .unwrap_or_else(|| panic!("no row {code}"))
+    };
+    assert_eq!(evidenced("T.1.1.1"), json!(1));
+    assert_eq!(evidenced("T.2.1.1"), json!(0));
+    assert_eq!(evidenced("D1"), Value::Null, "grouping rows carry no count");
+
     // Strangers: 404 whether the student exists or not; a student has no class view.
     for token in [&s.classmate, &s.other_teacher, &s.other_admin] {
         assert_eq!(server.call("GET", &path, Some(token), None).0, 404);

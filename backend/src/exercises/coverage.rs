@@ -5,8 +5,9 @@
 //!
 //! Rows are the referential's structure and what can be practised: grouping kinds
 //! (domain, function, bloc, activity) summarise the mappable items below them; conditions,
-//! expected results, knowledge, PGI lists… are left out. A later layer (portfolios) fills
-//! `students_evidenced` per row.
+//! expected results, knowledge, PGI lists… are left out. A class's coverage also counts,
+//! per mappable row, the students with a validated fiche showing the item
+//! (`students_evidenced`, from the portfolios).
 
 use std::collections::HashMap;
 
@@ -319,6 +320,17 @@ async fn compute_class(
             })
             .collect();
         let mut coverage = build(&referentials, entry, columns, &links, &filter, on);
+        // Portfolios: how many students have a validated fiche showing each item (one
+        // query keyed on the class).
+        let evidence = crate::portfolio::progress::evidence_of_class(conn, class_id)?;
+        let layout = crate::portfolio::progress::Layout::of(entry);
+        let tallies = crate::portfolio::progress::tally(&layout, &evidence);
+        for row in coverage.rows.iter_mut().filter(|r| r.mappable) {
+            if let Some(p) = layout.position(&row.code) {
+                let students = tallies.values().filter(|t| t.evidenced(p)).count();
+                row.students_evidenced = Some(u32::try_from(students).unwrap_or(u32::MAX));
+            }
+        }
         coverage.class_id = Some(class_id);
         coverage.class_name = Some(class_name);
         Ok(coverage)

@@ -16,7 +16,6 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use passerelle_api::{
     AttrValue, BlocProgress, ClassProgress, FicheStatus, ItemKind, PersonRef, ProgressCell,
@@ -166,51 +165,70 @@ pub struct Evidence {
     pub student_id: i64,
     pub fiche_id: i64,
     pub status: FicheStatus,
-    pub validated_at: Option<NaiveDateTime>,
+    /// Order of validation among the fiches read (validated fiches only): the latest
+    /// level of an item is the one of the highest.
+    pub validated_rank: Option<usize>,
     pub code: String,
     pub level: Option<i16>,
-}
-
-type EvidenceRow = (i64, i64, String, Option<NaiveDateTime>, String, Option<i16>);
-
-fn evidence(rows: Vec<EvidenceRow>) -> Vec<Evidence> {
-    rows.into_iter()
-        .map(
-            |(student_id, fiche_id, status, validated_at, code, level)| Evidence {
-                student_id,
-                fiche_id,
-                status: FicheStatus::parse(&status).unwrap_or_default(),
-                validated_at,
-                code,
-                level,
-            },
-        )
-        .collect()
 }
 
 /// Statuses that count: validated fiches, and submitted ones (pending).
 const COUNTED: [&str; 2] = ["submitted", "validated"];
 
-/// The items of the class's submitted and validated fiches, in one query keyed on the
-/// class.
+/// Joins fiches (in validation order) to their items. Items of fiches that are not in
+/// `fiches` (drafts, returned) are dropped.
+fn evidence(
+    fiches: Vec<(i64, i64, String)>,
+    items: Vec<(i64, String, Option<i16>)>,
+) -> Vec<Evidence> {
+    let by_id: HashMap<i64, (i64, FicheStatus, Option<usize>)> = fiches
+        .into_iter()
+        .enumerate()
+        .map(|(rank, (id, student, status))| {
+            let status = FicheStatus::parse(&status).unwrap_or_default();
+            let rank = (status == FicheStatus::Validated).then_some(rank);
+            (id, (student, status, rank))
+        })
+        .collect();
+    items
+        .into_iter()
+        .filter_map(|(fiche_id, code, level)| {
+            let &(student_id, status, validated_rank) = by_id.get(&fiche_id)?;
+            Some(Evidence {
+                student_id,
+                fiche_id,
+                status,
+                validated_rank,
+                code,
+                level,
+            })
+        })
+        .collect()
+}
+
+/// The items of the class's submitted and validated fiches: two queries keyed on the
+/// class (index `fiches_by_class`), no timestamp read (the database orders validations).
 pub fn evidence_of_class(
     conn: &mut DbConnection,
     class_id: i64,
 ) -> Result<Vec<Evidence>, AppError> {
-    let rows: Vec<EvidenceRow> = fiches::table
-        .inner_join(fiche_items::table)
+    let counted: Vec<(i64, i64, String)> = fiches::table
         .filter(fiches::class_id.eq(class_id))
         .filter(fiches::status.eq_any(COUNTED))
+        .order((fiches::validated_at.asc(), fiches::id.asc()))
+        .select((fiches::id, fiches::student_id, fiches::status))
+        .load(conn)?;
+    // Keyed on the class alone, the fiches' side is read from the index.
+    let items: Vec<(i64, String, Option<i16>)> = fiche_items::table
+        .inner_join(fiches::table)
+        .filter(fiches::class_id.eq(class_id))
         .select((
-            fiches::student_id,
-            fiches::id,
-            fiches::status,
-            fiches::validated_at,
+            fiche_items::fiche_id,
             fiche_items::item_code,
             fiche_items::level,
         ))
         .load(conn)?;
-    Ok(evidence(rows))
+    Ok(evidence(counted, items))
 }
 
 /// The items of one student's submitted and validated fiches for one class.
@@ -219,21 +237,24 @@ pub fn evidence_of_student(
     student_id: i64,
     class_id: i64,
 ) -> Result<Vec<Evidence>, AppError> {
-    let rows: Vec<EvidenceRow> = fiches::table
-        .inner_join(fiche_items::table)
+    let counted: Vec<(i64, i64, String)> = fiches::table
         .filter(fiches::student_id.eq(student_id))
         .filter(fiches::class_id.eq(class_id))
         .filter(fiches::status.eq_any(COUNTED))
+        .order((fiches::validated_at.asc(), fiches::id.asc()))
+        .select((fiches::id, fiches::student_id, fiches::status))
+        .load(conn)?;
+    let items: Vec<(i64, String, Option<i16>)> = fiche_items::table
+        .inner_join(fiches::table)
+        .filter(fiches::student_id.eq(student_id))
+        .filter(fiches::class_id.eq(class_id))
         .select((
-            fiches::student_id,
-            fiches::id,
-            fiches::status,
-            fiches::validated_at,
+            fiche_items::fiche_id,
             fiche_items::item_code,
             fiche_items::level,
         ))
         .load(conn)?;
-    Ok(evidence(rows))
+    Ok(evidence(counted, items))
 }
 
 /// What one student's fiches add up to.
@@ -241,8 +262,8 @@ pub fn evidence_of_student(
 pub struct Tally {
     /// Parallel to [`Layout::items`].
     pub cells: Vec<ProgressCell>,
-    /// When the level of each cell was set (validation time, fiche id): the latest wins.
-    set_at: Vec<Option<(NaiveDateTime, i64)>>,
+    /// Validation rank of the fiche that set each cell's level: the latest wins.
+    set_at: Vec<Option<usize>>,
     validated: HashSet<i64>,
     pending: HashSet<i64>,
 }
@@ -277,8 +298,7 @@ impl Tally {
             .level
             .and_then(|l| u8::try_from(l).ok())
             .filter(|&l| l >= 1 && usize::from(l) <= layout.scale.len());
-        if let (Some(level), Some(at)) = (level, e.validated_at) {
-            let stamp = (at, e.fiche_id);
+        if let (Some(level), Some(stamp)) = (level, e.validated_rank) {
             if self.set_at[p].is_none_or(|old| stamp > old) {
                 self.set_at[p] = Some(stamp);
                 cell.level = Some(level);
@@ -507,10 +527,6 @@ async fn class_progress(
 mod tests {
     use super::*;
 
-    fn at(day: u32) -> Option<NaiveDateTime> {
-        chrono::NaiveDate::from_ymd_opt(2026, 10, day).and_then(|d| d.and_hms_opt(12, 0, 0))
-    }
-
     fn layout() -> Layout {
         let items = ["T.1", "T.2", "C.1"];
         let blocs = vec![
@@ -561,9 +577,7 @@ mod tests {
             student_id: 7,
             fiche_id: fiche,
             status,
-            validated_at: (status == FicheStatus::Validated)
-                .then(|| at(day))
-                .flatten(),
+            validated_rank: (status == FicheStatus::Validated).then_some(day as usize),
             code: code.into(),
             level,
         }
