@@ -48,6 +48,8 @@ const STAFF: &[Who] = &[Teacher, OtherTeacher, Admin, OtherAdmin];
 /// Title of the teacher's private exercise: no one else may see it in any list.
 const PRIVATE_TITLE: &str = "Facturation (privé)";
 const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+/// Label of establishment A's exam session: only its admin and jury see it.
+const SESSION_LABEL: &str = "Session 2027 (lycée A)";
 /// Title of the student's draft: no one else may see it in any list.
 const DRAFT_TITLE: &str = "Brouillon de Léa";
 
@@ -257,6 +259,40 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         &format!("/api/fiches/{validated}/validate"),
         Some(&teacher_token),
         Some(json!({ "levels": [{ "code": "C1.1.1", "level": 3 }] })),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // An exam session of the student's class, judged by the teacher and a jury member.
+    let admin_token = a.admin.clone();
+    let juror = a.account("jure@lycee-a.fr", "Jean", "Juré", "jury");
+    let (status, body) = server.call(
+        "POST",
+        "/api/exam-sessions",
+        Some(&admin_token),
+        Some(json!({
+            "template_id": "bacpro-agora:E31", "label": SESSION_LABEL,
+            "starts_on": "2027-03-01", "ends_on": "2027-05-31", "class_ids": [class]
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let exam_session = body["id"].as_i64().unwrap_or_default();
+    let candidate = body["candidates"][0]["id"].as_i64().unwrap_or_default();
+    let jury_body = json!({ "name": "Jury 1", "members": [
+        { "user_id": teacher, "role": "teacher" }, { "user_id": juror, "role": "professional" }
+    ] });
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/exam-sessions/{exam_session}/juries"),
+        Some(&admin_token),
+        Some(jury_body.clone()),
+    );
+    assert_eq!(status, 201, "{body}");
+    let jury = body["juries"][0]["id"].as_i64().unwrap_or_default();
+    let (status, body) = server.call(
+        "PUT",
+        &format!("/api/juries/{jury}/candidates"),
+        Some(&admin_token),
+        Some(json!({ "candidate_ids": [candidate] })),
     );
     assert_eq!(status, 200, "{body}");
     let year = a.year_id;
@@ -870,6 +906,157 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         },
         Expectation {
             method: "GET",
+            template: "/api/grid-templates",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/grid-templates")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/grid-templates/{id}",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/grid-templates/bacpro-agora:E32")),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/grid-templates/{id}",
+            allowed: ADMINS,
+            request: Box::new(|_| {
+                with_json(
+                    "/api/grid-templates/bacpro-agora:E32",
+                    json!({
+                        "title": "E32 adaptée",
+                        "criteria": [{ "code": "C3", "label": "Gérer le personnel" }],
+                        "scale": ["Non acquis", "Acquis"]
+                    }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/grid-templates/{id}/versions",
+            allowed: STAFF,
+            request: Box::new(|_| get("/api/grid-templates/bacpro-agora:E32/versions")),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exam-sessions",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/exam-sessions")),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exam-sessions",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    "/api/exam-sessions",
+                    json!({
+                        "template_id": "bacpro-agora:E32", "label": "Session 2027 bis",
+                        "starts_on": "2027-03-01", "ends_on": "2027-05-31", "class_ids": [class]
+                    }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exam-sessions/{id}",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/exam-sessions/{exam_session}"))),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exam-sessions/{id}/juries",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/exam-sessions/{exam_session}/juries"),
+                    jury_body.clone(),
+                )
+            }),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/juries/{id}/candidates",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/juries/{jury}/candidates"),
+                    json!({ "candidate_ids": [candidate] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/candidates/{id}/conformity",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/candidates/{candidate}/conformity"),
+                    json!({ "conforme": false, "reason": "Dossier incomplet" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/candidates/{id}/grid",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/candidates/{candidate}/grid"))),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/candidates/{id}/grid/mine",
+            allowed: &[Teacher],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/candidates/{candidate}/grid/mine"),
+                    json!({ "levels": [{ "code": "C1.1.1", "level": 3 }] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "PUT",
+            template: "/api/candidates/{id}/grid",
+            allowed: &[Teacher],
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/candidates/{candidate}/grid"),
+                    json!({ "levels": [{ "code": "C1.1.1", "level": 3 }] }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/candidates/{id}/grid/sign",
+            allowed: &[],
+            // Incomplete grid: nobody can sign yet (422 for the jury, 403/404 for others).
+            request: Box::new(move |_| get(format!("/api/candidates/{candidate}/grid/sign"))),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/candidates/{id}/grid/reopen",
+            allowed: &[],
+            // Not locked: 409 for the admin, 403/404 for others.
+            request: Box::new(move |_| {
+                with_json(
+                    format!("/api/candidates/{candidate}/grid/reopen"),
+                    json!({ "reason": "Erreur de saisie" }),
+                )
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exam-sessions/{id}/publish",
+            allowed: &[Admin],
+            request: Box::new(move |_| get(format!("/api/exam-sessions/{exam_session}/publish"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/my-grids",
+            allowed: SIGNED_IN,
+            request: Box::new(|_| get("/api/my-grids")),
+        },
+        Expectation {
+            method: "GET",
             template: "/api/audit",
             allowed: ADMINS,
             request: Box::new(|_| get("/api/audit")),
@@ -1006,6 +1193,13 @@ fn check_content(template: &str, who: Who, body: &Value, ids: &Ids) {
             assert_eq!(
                 text.contains("Facturation soumise"),
                 matches!(who, Student | Teacher | Admin),
+                "{who:?} {template}: {body}"
+            );
+        }
+        "/api/exam-sessions" => {
+            assert_eq!(
+                body.to_string().contains(SESSION_LABEL),
+                matches!(who, Teacher | Admin),
                 "{who:?} {template}: {body}"
             );
         }

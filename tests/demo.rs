@@ -40,7 +40,7 @@ fn row_counts(db: &TestDatabase) -> Vec<i64> {
         .unwrap_or_else(|e| panic!("{e}"));
     let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
     let conn = &mut *conn;
-    let counts: [QueryResult<i64>; 11] = [
+    let counts: [QueryResult<i64>; 16] = [
         establishments::table.count().get_result(conn),
         school_years::table.count().get_result(conn),
         classes::table.count().get_result(conn),
@@ -52,6 +52,11 @@ fn row_counts(db: &TestDatabase) -> Vec<i64> {
         exercises::table.count().get_result(conn),
         exercise_items::table.count().get_result(conn),
         class_exercises::table.count().get_result(conn),
+        fiches::table.count().get_result(conn),
+        fiche_events::table.count().get_result(conn),
+        exam_sessions::table.count().get_result(conn),
+        exam_candidates::table.count().get_result(conn),
+        exam_grids::table.count().get_result(conn),
     ];
     counts
         .into_iter()
@@ -129,8 +134,43 @@ fn the_demo_loads_once_and_its_accounts_sign_in(db: &TestDatabase) {
         );
     }
 
+    // Portfolios: the teacher has fiches to review; the jury member a session with a
+    // locked grid and one being assessed.
+    let queue = get(&server, "/api/reviews", &teacher);
+    assert!(!queue.is_empty(), "fiches waiting for review");
+    let juror = sign_in(&server, "patrick.vasseur@passerelle.test");
+    let sessions = get(&server, "/api/exam-sessions", &juror);
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    let id = sessions[0]["id"].as_i64().unwrap_or_default();
+    let (status, session) = server.call(
+        "GET",
+        &format!("/api/exam-sessions/{id}"),
+        Some(&juror),
+        None,
+    );
+    assert_eq!(status, 200, "{session}");
+    let candidate = session["candidates"][0]["id"].as_i64().unwrap_or_default();
+    let (status, grid) = server.call(
+        "GET",
+        &format!("/api/candidates/{candidate}/grid"),
+        Some(&juror),
+        None,
+    );
+    assert_eq!(
+        (status, grid["status"].as_str()),
+        (200, Some("locked")),
+        "{grid}"
+    );
+    assert!(session["candidates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["conforme"] == false));
+
     // The student sees their class only, as printed.
     let token = sign_in(&server, &student);
+    let fiches = get(&server, "/api/fiches", &token);
+    assert!(!fiches.is_empty(), "the student's portfolio is filled");
     let mine = get(&server, "/api/classes", &token);
     assert_eq!(mine.len(), 1, "{mine:?}");
     let class = mine[0]["name"].as_str().unwrap_or_default();

@@ -668,7 +668,7 @@ fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
     assert_eq!(status, 400);
 
     // A phone photo loses its EXIF block (device, position) but keeps its orientation.
-    let (status, body) = upload("photo.jpg", &phone_jpeg());
+    let (status, body) = upload("photo.jpg", &passerelle::sniff::sample_phone_jpeg());
     assert_eq!(status, 201, "{body}");
     let photo: Attachment = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
     let (status, content_type, _, bytes) =
@@ -734,35 +734,6 @@ fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
 fn from_exercise_for(server: &TestServer, token: &str) -> Value {
     let assigned: Vec<StudentAssignment> = server.get_ok_as(token, "/api/fiches/exercises");
     json!({ "title": "Ma fiche", "assignment_id": assigned[0].assignment_id, "items": ["T.1.2.4"] })
-}
-
-/// What a phone writes: JFIF, an EXIF block with orientation 6 and the device name, a
-/// comment with a position, then the image data.
-fn phone_jpeg() -> Vec<u8> {
-    let mut exif = b"Exif\0\0II\x2a\0\x08\0\0\0".to_vec();
-    exif.extend_from_slice(&2u16.to_le_bytes());
-    exif.extend_from_slice(&0x0112u16.to_le_bytes());
-    exif.extend_from_slice(&3u16.to_le_bytes());
-    exif.extend_from_slice(&1u32.to_le_bytes());
-    exif.extend_from_slice(&[6, 0, 0, 0]);
-    exif.extend_from_slice(&0x010Fu16.to_le_bytes());
-    exif.extend_from_slice(&2u16.to_le_bytes());
-    exif.extend_from_slice(&13u32.to_le_bytes());
-    exif.extend_from_slice(&38u32.to_le_bytes());
-    exif.extend_from_slice(&0u32.to_le_bytes());
-    exif.extend_from_slice(b"SECRET-PHONE\0");
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
-    jpeg.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-    jpeg.extend_from_slice(&[0xFF, 0xE1]);
-    jpeg.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
-    jpeg.extend_from_slice(&exif);
-    let comment = b"GPS 48.8566N 2.3522E";
-    jpeg.extend_from_slice(&[0xFF, 0xFE]);
-    jpeg.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
-    jpeg.extend_from_slice(comment);
-    jpeg.extend_from_slice(&[0xFF, 0xDB, 0, 3, 0]);
-    jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 3, 0, 0x12, 0x34, 0xFF, 0xD9]);
-    jpeg
 }
 
 /// 200 MB per student: twenty 10 MB files fill it (over two fiches, twenty per fiche at

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod auth;
 pub mod exercises;
+pub mod juries;
 pub mod markdown;
 pub mod people;
 pub mod pgi;
@@ -18,6 +19,7 @@ pub mod portfolio;
 pub mod referential;
 pub use auth::*;
 pub use exercises::*;
+pub use juries::*;
 pub use people::*;
 pub use pgi::*;
 pub use portfolio::*;

@@ -477,6 +477,7 @@ pub const STEPS: &[Step] = &[
     journal,
     crate::exercises::demo::step,
     crate::portfolio::demo::step,
+    crate::juries::demo::step,
 ];
 
 /// The audit log of what the demo created, as if the admin had done it on screen.

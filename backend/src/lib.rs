@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod exercises;
 pub mod fold;
+pub mod juries;
 pub mod people;
 pub mod portfolio;
 pub mod referentials;

@@ -297,6 +297,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     fiche_attachment_chunks,
     fiche_events,
     notifications,
+    grid_template_versions,
+    exam_sessions,
+    juries,
+    jury_members,
+    exam_candidates,
+    exam_grids,
+    exam_grid_members,
+    exam_grid_signatures,
+    exam_grid_audit,
 );
 
 diesel::table! {
@@ -445,3 +454,109 @@ diesel::joinable!(fiche_attachments -> fiches (fiche_id));
 diesel::joinable!(fiche_attachment_chunks -> fiche_attachments (attachment_id));
 diesel::joinable!(fiche_events -> fiches (fiche_id));
 diesel::joinable!(notifications -> fiches (fiche_id));
+
+diesel::table! {
+    grid_template_versions (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        template_id -> Text,
+        version -> Integer,
+        body -> Text,
+        edited_by -> BigInt,
+        edited_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exam_sessions (id) {
+        id -> BigInt,
+        establishment_id -> BigInt,
+        template_id -> Text,
+        template_version -> Integer,
+        label -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        access_route -> Nullable<Text>,
+        published -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    juries (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    jury_members (jury_id, user_id) {
+        jury_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    exam_candidates (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        student_id -> BigInt,
+        class_id -> BigInt,
+        number -> Text,
+        jury_id -> Nullable<BigInt>,
+        conforme -> Bool,
+        nonconformity_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(juries -> exam_sessions (session_id));
+diesel::joinable!(jury_members -> juries (jury_id));
+diesel::joinable!(exam_candidates -> exam_sessions (session_id));
+diesel::joinable!(exam_candidates -> classes (class_id));
+
+diesel::table! {
+    exam_grids (candidate_id) {
+        candidate_id -> BigInt,
+        levels -> Text,
+        comments -> Text,
+        final_mark -> Nullable<Double>,
+        justification -> Nullable<Text>,
+        status -> Text,
+        locked_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        updated_by -> BigInt,
+    }
+}
+
+diesel::table! {
+    exam_grid_members (candidate_id, user_id) {
+        candidate_id -> BigInt,
+        user_id -> BigInt,
+        levels -> Text,
+        comments -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exam_grid_signatures (candidate_id, user_id) {
+        candidate_id -> BigInt,
+        user_id -> BigInt,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exam_grid_audit (id) {
+        id -> BigInt,
+        candidate_id -> BigInt,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        reason -> Nullable<Text>,
+        snapshot -> Text,
+    }
+}

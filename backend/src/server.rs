@@ -14,7 +14,7 @@ use crate::auth::{PasswordHasher, TokenConfig};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::referentials;
-use crate::{audit, exercises, people, portfolio};
+use crate::{audit, exercises, juries, people, portfolio};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -84,6 +84,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                     .configure(people::routes)
                     .configure(exercises::routes)
                     .configure(portfolio::routes)
+                    .configure(juries::routes)
                     .configure(audit::routes)
                     .default_service(web::to(api_not_found)),
             )

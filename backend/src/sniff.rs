@@ -287,42 +287,40 @@ pub fn with_extension(name: &str, file_type: FileType) -> String {
     }
 }
 
+/// What a phone writes, for tests: JFIF, an EXIF block with orientation 6 and the
+/// device name "SECRET-PHONE", a comment with a GPS position, a table and a scan. Not a
+/// decodable image, but every segment a cleaner must handle.
+#[doc(hidden)]
+pub fn sample_phone_jpeg() -> Vec<u8> {
+    let mut exif = b"Exif\0\0II\x2a\0\x08\0\0\0".to_vec();
+    exif.extend_from_slice(&2u16.to_le_bytes());
+    exif.extend_from_slice(&0x0112u16.to_le_bytes());
+    exif.extend_from_slice(&3u16.to_le_bytes());
+    exif.extend_from_slice(&1u32.to_le_bytes());
+    exif.extend_from_slice(&[6, 0, 0, 0]);
+    exif.extend_from_slice(&0x010Fu16.to_le_bytes());
+    exif.extend_from_slice(&2u16.to_le_bytes());
+    exif.extend_from_slice(&13u32.to_le_bytes());
+    exif.extend_from_slice(&38u32.to_le_bytes());
+    exif.extend_from_slice(&0u32.to_le_bytes());
+    exif.extend_from_slice(b"SECRET-PHONE\0");
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
+    jpeg.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    jpeg.extend_from_slice(&[0xFF, 0xE1]);
+    jpeg.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(&exif);
+    let comment = b"GPS 48.8566N 2.3522E";
+    jpeg.extend_from_slice(&[0xFF, 0xFE]);
+    jpeg.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(comment);
+    jpeg.extend_from_slice(&[0xFF, 0xDB, 0, 3, 0]);
+    jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 3, 0, 0x12, 0x34, 0xFF, 0xD9]);
+    jpeg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A JPEG with an EXIF block (GPS-like text and orientation 6), a comment, and a
-    /// scan: not decodable, but structurally what a phone writes.
-    fn phone_jpeg() -> Vec<u8> {
-        let mut exif = b"Exif\0\0II\x2a\0\x08\0\0\0".to_vec();
-        exif.extend_from_slice(&2u16.to_le_bytes());
-        // Orientation = 6.
-        exif.extend_from_slice(&0x0112u16.to_le_bytes());
-        exif.extend_from_slice(&3u16.to_le_bytes());
-        exif.extend_from_slice(&1u32.to_le_bytes());
-        exif.extend_from_slice(&6u16.to_le_bytes());
-        exif.extend_from_slice(&[0, 0]);
-        // Make = offset to "SECRET-PHONE".
-        exif.extend_from_slice(&0x010Fu16.to_le_bytes());
-        exif.extend_from_slice(&2u16.to_le_bytes());
-        exif.extend_from_slice(&13u32.to_le_bytes());
-        exif.extend_from_slice(&38u32.to_le_bytes());
-        exif.extend_from_slice(&0u32.to_le_bytes());
-        exif.extend_from_slice(b"SECRET-PHONE\0");
-        let mut jpeg = vec![0xFF, 0xD8];
-        jpeg.extend_from_slice(&[0xFF, 0xE0, 0, 16]);
-        jpeg.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-        jpeg.extend_from_slice(&[0xFF, 0xE1]);
-        jpeg.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
-        jpeg.extend_from_slice(&exif);
-        let comment = b"GPS 48.85N 2.35E";
-        jpeg.extend_from_slice(&[0xFF, 0xFE]);
-        jpeg.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
-        jpeg.extend_from_slice(comment);
-        jpeg.extend_from_slice(&[0xFF, 0xDB, 0, 3, 0]); // a table
-        jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 3, 0, 0x12, 0x34, 0xFF, 0xD9]);
-        jpeg
-    }
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
@@ -330,16 +328,16 @@ mod tests {
 
     #[test]
     fn jpeg_loses_metadata_and_keeps_orientation() {
-        let jpeg = phone_jpeg();
+        let jpeg = sample_phone_jpeg();
         assert_eq!(detect(&jpeg), Ok(FileType::Jpeg));
-        let clean = clean(FileType::Jpeg, jpeg).expect("clean");
+        let clean = clean(FileType::Jpeg, jpeg).unwrap_or_else(|e| panic!("clean: {e:?}"));
         assert!(!contains(&clean, b"SECRET-PHONE"));
         assert!(!contains(&clean, b"GPS"));
         assert!(contains(&clean, b"JFIF"));
         let at = clean
             .windows(6)
             .position(|w| w == b"Exif\0\0")
-            .expect("orientation kept");
+            .unwrap_or_else(|| panic!("orientation kept"));
         assert_eq!(exif_orientation(&clean[at..]), Some(6));
         assert!(clean.ends_with(&[0xFF, 0xDA, 0, 3, 0, 0x12, 0x34, 0xFF, 0xD9]));
     }
@@ -359,7 +357,8 @@ mod tests {
         png.extend(chunk(b"eXIf", b"MM\0\x2a"));
         png.extend(chunk(b"IDAT", &[1, 2, 3]));
         png.extend(chunk(b"IEND", &[]));
-        let clean = clean(detect(&png).expect("png"), png).expect("clean");
+        let clean = clean(detect(&png).unwrap_or_else(|e| panic!("png: {e:?}")), png)
+            .unwrap_or_else(|e| panic!("clean: {e:?}"));
         assert!(!contains(&clean, b"Jeanne"));
         assert!(!contains(&clean, b"eXIf"));
         assert!(contains(&clean, b"IDAT"));
@@ -368,7 +367,7 @@ mod tests {
 
     #[test]
     fn truncated_images_are_refused() {
-        let mut jpeg = phone_jpeg();
+        let mut jpeg = sample_phone_jpeg();
         jpeg.truncate(30);
         assert!(clean(FileType::Jpeg, jpeg).is_err());
         assert!(clean(FileType::Png, b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec()).is_err());
@@ -384,18 +383,21 @@ mod tests {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut docx));
             let options = zip::write::SimpleFileOptions::default();
             zip.start_file("[Content_Types].xml", options)
-                .expect("entry");
-            zip.start_file("word/document.xml", options).expect("entry");
-            zip.finish().expect("zip");
+                .unwrap_or_else(|e| panic!("entry: {e:?}"));
+            zip.start_file("word/document.xml", options)
+                .unwrap_or_else(|e| panic!("entry: {e:?}"));
+            zip.finish().unwrap_or_else(|e| panic!("zip: {e:?}"));
         }
         assert_eq!(detect(&docx), Ok(FileType::Docx));
         let mut odt = Vec::new();
         {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut odt));
             let options = zip::write::SimpleFileOptions::default();
-            zip.start_file("mimetype", options).expect("entry");
-            std::io::Write::write_all(&mut zip, FileType::Odt.mime().as_bytes()).expect("write");
-            zip.finish().expect("zip");
+            zip.start_file("mimetype", options)
+                .unwrap_or_else(|e| panic!("entry: {e:?}"));
+            std::io::Write::write_all(&mut zip, FileType::Odt.mime().as_bytes())
+                .unwrap_or_else(|e| panic!("write: {e:?}"));
+            zip.finish().unwrap_or_else(|e| panic!("zip: {e:?}"));
         }
         assert_eq!(detect(&odt), Ok(FileType::Odt));
     }

@@ -16,16 +16,20 @@ use std::rc::Rc;
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use passerelle_api::{
     Account, AccountInput, AccountUpdate, Activation, ApiError, Assignment, AssignmentInput,
-    AttachedFile, AuditEntry, CatalogueImportReport, ClassDetail, ClassInput, ClassSummary,
-    Coverage, EstablishmentInput, EstablishmentRef, Exercise, ExerciseInput, ExerciseSummary,
-    ImportReport, InvitationRequest, ItemDetail, ItemKind, LoginRequest, Me, PasswordChange,
-    ReferentialDetail, ReferentialSummary, RefreshRequest, Role, SchoolYear, SchoolYearInput,
-    SearchResults, Suggestion, SuggestionRequest, TeacherAssignment, TokenResponse,
+    AttachedFile, Attachment, AuditEntry, CatalogueImportReport, ClassDetail, ClassInput,
+    ClassProgress, ClassSummary, CommentInput, Coverage, EstablishmentInput, EstablishmentRef,
+    Exercise, ExerciseInput, ExerciseSummary, Fiche, FicheInput, FicheQuery, FicheSummary,
+    ImportReport, InvitationRequest, ItemDetail, ItemKind, LoginRequest, MarkRead, Me,
+    Notifications, PasswordChange, ReferentialDetail, ReferentialSummary, RefreshRequest,
+    ReopenInput, Role, SchoolYear, SchoolYearInput, SearchResults, StudentAssignment,
+    StudentProgress, Suggestion, SuggestionRequest, TeacherAssignment, TokenResponse,
+    ValidationInput,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
+use yew::Callback;
 
 /// Why a request failed, with enough detail to tell the user in French.
 #[derive(Debug, Clone, PartialEq)]
@@ -542,13 +546,18 @@ fn attachment_name(disposition: &str) -> Option<String> {
     safe.then(|| name.to_owned())
 }
 
-/// Hands bytes to the browser as a download (Blob → object URL → `<a download>` click).
+/// Hands bytes to the browser as a download.
 fn save_file(bytes: &[u8], media_type: &str, name: &str) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(media_type);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    save_blob(&blob, name)
+}
+
+/// Hands a blob to the browser as a download (object URL → `<a download>` click).
+fn save_blob(blob: &web_sys::Blob, name: &str) -> Result<(), JsValue> {
+    let url = web_sys::Url::create_object_url_with_blob(blob)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("no document"))?;
@@ -838,6 +847,359 @@ impl PgiCatalogue {
 /// `GET /api/pgi`: software, modules, features and training bases.
 pub async fn pgi() -> Result<PgiCatalogue, FetchError> {
     signed_in_json(Call::new(Method::GET, "/api/pgi")).await
+}
+
+// ---------- Portfolios ----------
+
+/// Runs two requests at once and waits for both (one page, one load).
+pub async fn both<A, B>(a: impl Future<Output = A>, b: impl Future<Output = B>) -> (A, B) {
+    use std::task::Poll;
+    let (mut a, mut b) = (Box::pin(a), Box::pin(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(move |cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+/// `GET /api/fiches`: a student's own fiches; for staff, the fiches of their classes.
+pub async fn fiches(query: &FicheQuery) -> Result<Vec<FicheSummary>, FetchError> {
+    let mut params = Vec::new();
+    if let Some(id) = query.class_id {
+        params.push(format!("class_id={id}"));
+    }
+    if let Some(id) = query.student_id {
+        params.push(format!("student_id={id}"));
+    }
+    if let Some(status) = query.status {
+        params.push(format!("status={}", status.as_str()));
+    }
+    let mut url = "/api/fiches".to_owned();
+    if !params.is_empty() {
+        url.push('?');
+        url.push_str(&params.join("&"));
+    }
+    signed_in_json(Call::new(Method::GET, url)).await
+}
+
+/// `GET /api/fiches/{id}`
+pub async fn fiche(id: i64) -> Result<Fiche, FetchError> {
+    signed_in_json(Call::new(Method::GET, format!("/api/fiches/{id}"))).await
+}
+
+/// `POST /api/fiches` (new draft) or `PUT /api/fiches/{id}`.
+pub async fn save_fiche(id: Option<i64>, input: &FicheInput) -> Result<Fiche, FetchError> {
+    let call = match id {
+        Some(id) => Call::new(Method::PUT, format!("/api/fiches/{id}")),
+        None => Call::new(Method::POST, "/api/fiches"),
+    };
+    signed_in_json(call.json(input)?).await
+}
+
+/// `DELETE /api/fiches/{id}` (a draft never submitted).
+pub async fn delete_fiche(id: i64) -> Result<(), FetchError> {
+    signed_in_empty(Call::new(Method::DELETE, format!("/api/fiches/{id}"))).await
+}
+
+/// A fiche action without a body or with one: `submit`, `comments`, `return`,
+/// `validate`, `reopen`.
+async fn fiche_action<B: Serialize>(
+    id: i64,
+    action: &str,
+    body: Option<&B>,
+) -> Result<Option<Fiche>, FetchError> {
+    let mut call = Call::new(Method::POST, format!("/api/fiches/{id}/{action}"));
+    if let Some(body) = body {
+        call = call.json(body)?;
+    }
+    let text = answer_text(call, true).await?;
+    // Some actions answer the fiche, others nothing: the page reloads it then.
+    Ok(serde_json::from_str(&text).ok())
+}
+
+/// `POST /api/fiches/{id}/submit`
+pub async fn submit_fiche(id: i64) -> Result<Option<Fiche>, FetchError> {
+    fiche_action::<()>(id, "submit", None).await
+}
+
+/// `POST /api/fiches/{id}/comments`
+pub async fn comment_fiche(id: i64, comment: String) -> Result<Option<Fiche>, FetchError> {
+    fiche_action(id, "comments", Some(&CommentInput { comment })).await
+}
+
+/// `POST /api/fiches/{id}/return` (teacher, comment required).
+pub async fn return_fiche(id: i64, comment: String) -> Result<Option<Fiche>, FetchError> {
+    fiche_action(id, "return", Some(&CommentInput { comment })).await
+}
+
+/// `POST /api/fiches/{id}/validate` (teacher).
+pub async fn validate_fiche(id: i64, input: &ValidationInput) -> Result<Option<Fiche>, FetchError> {
+    fiche_action(id, "validate", Some(input)).await
+}
+
+/// `POST /api/fiches/{id}/reopen` (admin).
+pub async fn reopen_fiche(id: i64, reason: String) -> Result<Option<Fiche>, FetchError> {
+    fiche_action(id, "reopen", Some(&ReopenInput { reason })).await
+}
+
+/// `GET /api/fiches/exercises`: the exercises assigned to the student's classes.
+pub async fn student_exercises() -> Result<Vec<StudentAssignment>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/fiches/exercises")).await
+}
+
+/// `GET /api/reviews`: submitted fiches to review, oldest first.
+pub async fn reviews() -> Result<Vec<FicheSummary>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/reviews")).await
+}
+
+/// `GET /api/notifications`
+pub async fn notifications() -> Result<Notifications, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/notifications")).await
+}
+
+/// `POST /api/notifications/read` (empty `ids`: all).
+pub async fn mark_read(ids: Vec<i64>) -> Result<(), FetchError> {
+    signed_in_empty(Call::new(Method::POST, "/api/notifications/read").json(&MarkRead { ids })?)
+        .await
+}
+
+/// `GET /api/students/{id}/progress?class_id=…`
+pub async fn student_progress(
+    student_id: i64,
+    class_id: Option<i64>,
+) -> Result<StudentProgress, FetchError> {
+    let mut url = format!("/api/students/{student_id}/progress");
+    if let Some(c) = class_id {
+        url.push_str(&format!("?class_id={c}"));
+    }
+    signed_in_json(Call::new(Method::GET, url)).await
+}
+
+/// `GET /api/classes/{id}/progress`
+pub async fn class_progress(class_id: i64) -> Result<ClassProgress, FetchError> {
+    signed_in_json(Call::new(
+        Method::GET,
+        format!("/api/classes/{class_id}/progress"),
+    ))
+    .await
+}
+
+/// `GET /api/fiches/{id}/attachments/{aid}`, saved as a download.
+pub async fn download_attachment(fiche_id: i64, a: &Attachment) -> Result<(), FetchError> {
+    let url = format!("/api/fiches/{fiche_id}/attachments/{}", a.id);
+    download(Call::new(Method::GET, url).accept("*/*"), &a.file_name).await
+}
+
+/// `DELETE /api/fiches/{id}/attachments/{aid}`
+pub async fn remove_attachment(fiche_id: i64, attachment_id: i64) -> Result<(), FetchError> {
+    signed_in_empty(Call::new(
+        Method::DELETE,
+        format!("/api/fiches/{fiche_id}/attachments/{attachment_id}"),
+    ))
+    .await
+}
+
+/// `GET /api/students/{id}/passeport.xlsx`, saved as a download.
+pub async fn download_passeport(student_id: i64) -> Result<(), FetchError> {
+    let url = format!("/api/students/{student_id}/passeport.xlsx");
+    download(Call::new(Method::GET, url).accept(XLSX), "passeport.xlsx").await
+}
+
+/// `GET /api/students/{id}/portfolio.zip`, saved as a download.
+pub async fn download_portfolio(student_id: i64) -> Result<(), FetchError> {
+    let url = format!("/api/students/{student_id}/portfolio.zip");
+    download(
+        Call::new(Method::GET, url).accept("application/zip"),
+        "portfolio.zip",
+    )
+    .await
+}
+
+// ---------- Transfers with progress (XMLHttpRequest) ----------
+
+/// Told the bytes sent or received so far and the total (0 when unknown).
+pub type Progress = Callback<(f64, f64)>;
+
+/// One XMLHttpRequest, signed in; `upload`: the body whose sending is reported, else the
+/// answer's receiving is. Resolves with the finished request (any status).
+async fn xhr_once(
+    method: &str,
+    url: &str,
+    accept: &str,
+    token: Option<&str>,
+    upload: Option<&web_sys::Blob>,
+    progress: &Progress,
+) -> Result<web_sys::XmlHttpRequest, FetchError> {
+    use wasm_bindgen::closure::Closure;
+    let js = |e: JsValue| FetchError::Network(format!("{e:?}"));
+    let xhr = web_sys::XmlHttpRequest::new().map_err(js)?;
+    xhr.open_with_async(method, url, true).map_err(js)?;
+    xhr.set_request_header("Accept", accept).map_err(js)?;
+    if let Some(token) = token {
+        xhr.set_request_header("Authorization", &format!("Bearer {token}"))
+            .map_err(js)?;
+    }
+    let on_progress = {
+        let progress = progress.clone();
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            let total = if e.length_computable() {
+                e.total()
+            } else {
+                0.0
+            };
+            progress.emit((e.loaded(), total));
+        })
+    };
+    if upload.is_some() {
+        xhr.upload()
+            .map_err(js)?
+            .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        xhr.set_request_header("Content-Type", "application/octet-stream")
+            .map_err(js)?;
+    } else {
+        xhr.set_response_type(web_sys::XmlHttpRequestResponseType::Blob);
+        xhr.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        xhr.set_onload(Some(&resolve));
+        xhr.set_onerror(Some(&reject));
+        xhr.set_onabort(Some(&reject));
+    });
+    match upload {
+        Some(body) => xhr.send_with_opt_blob(Some(body)),
+        None => xhr.send(),
+    }
+    .map_err(js)?;
+    let finished = wasm_bindgen_futures::JsFuture::from(done).await;
+    drop(on_progress);
+    finished
+        .map_err(|_| FetchError::Network("la connexion au serveur a été interrompue".to_owned()))?;
+    Ok(xhr)
+}
+
+/// The error of a finished request that failed (its body read as text or a blob).
+async fn xhr_failure(xhr: &web_sys::XmlHttpRequest) -> FetchError {
+    let status = xhr.status().unwrap_or(0);
+    let text = match xhr.response_type() {
+        web_sys::XmlHttpRequestResponseType::Blob => match xhr.response() {
+            Ok(body) => match body.dyn_into::<web_sys::Blob>() {
+                Ok(blob) => wasm_bindgen_futures::JsFuture::from(blob.text())
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                    .unwrap_or_default(),
+                Err(_) => String::new(),
+            },
+            Err(_) => String::new(),
+        },
+        _ => xhr.response_text().ok().flatten().unwrap_or_default(),
+    };
+    let (code, message) = match serde_json::from_str::<ApiError>(&text) {
+        Ok(e) => (e.code, e.message),
+        Err(_) => (
+            String::new(),
+            format!("{status} {}", xhr.status_text().unwrap_or_default()),
+        ),
+    };
+    match status {
+        404 => FetchError::NotFound(message),
+        400..=499 => FetchError::Refused {
+            status,
+            code,
+            message,
+        },
+        0 => FetchError::Network(message),
+        _ => FetchError::Server { status, message },
+    }
+}
+
+/// [`xhr_once`] signed in: an expired access token is renewed once and the request sent
+/// again. Answers the successful request.
+async fn xhr_signed_in(
+    method: &str,
+    url: &str,
+    accept: &str,
+    upload: Option<&web_sys::Blob>,
+    progress: &Progress,
+) -> Result<web_sys::XmlHttpRequest, FetchError> {
+    let mut token = access_token();
+    if token.is_none() && has_stored_session() {
+        token = renew(None).await.ok();
+    }
+    let mut xhr = xhr_once(method, url, accept, token.as_deref(), upload, progress).await?;
+    if xhr.status().unwrap_or(0) == 401 {
+        let refused = xhr_failure(&xhr).await;
+        if refused.code() != "invalid_token" {
+            return Err(refused);
+        }
+        match renew(token.as_deref()).await {
+            Ok(fresh) => {
+                xhr = xhr_once(method, url, accept, Some(&fresh), upload, progress).await?;
+            }
+            Err(e @ FetchError::Network(_)) => return Err(e),
+            Err(_) => {
+                session_lost();
+                return Err(refused);
+            }
+        }
+    }
+    match xhr.status().unwrap_or(0) {
+        200..=299 => Ok(xhr),
+        _ => Err(xhr_failure(&xhr).await),
+    }
+}
+
+/// `POST /api/fiches/{id}/attachments?file_name=…`, the file as the body, its sending
+/// reported to `progress`.
+pub async fn upload_attachment(
+    fiche_id: i64,
+    file: &web_sys::File,
+    progress: &Progress,
+) -> Result<Attachment, FetchError> {
+    let url = format!(
+        "/api/fiches/{fiche_id}/attachments?file_name={}",
+        encode(&file.name())
+    );
+    let body: &web_sys::Blob = file;
+    let xhr = xhr_signed_in("POST", &url, "application/json", Some(body), progress).await?;
+    decode(&xhr.response_text().ok().flatten().unwrap_or_default())
+}
+
+/// A GET saved as a download, its receiving reported to `progress`.
+pub async fn download_with_progress(
+    url: &str,
+    accept: &str,
+    default_name: &str,
+    progress: &Progress,
+) -> Result<(), FetchError> {
+    let xhr = xhr_signed_in("GET", url, accept, None, progress).await?;
+    let name = xhr
+        .get_response_header("Content-Disposition")
+        .ok()
+        .flatten()
+        .and_then(|d| attachment_name(&d))
+        .unwrap_or_else(|| default_name.to_owned());
+    let blob: web_sys::Blob = xhr
+        .response()
+        .and_then(|r| r.dyn_into())
+        .map_err(|e| FetchError::Decode(format!("{e:?}")))?;
+    save_blob(&blob, &name).map_err(|e| FetchError::Decode(format!("{e:?}")))
 }
 
 // ---------- Downloads ----------

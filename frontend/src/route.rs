@@ -10,9 +10,10 @@ use crate::pages::admin::{
     AdminAccountsPage, AdminClassesPage, AdminEstablishmentPage, AdminImportPage, AdminJournalPage,
 };
 use crate::pages::{
-    AccountPage, ActivatePage, ClassPage, CoveragePage, ExerciseEditorPage, ExerciseImportPage,
-    ExercisePage, ExercisesPage, HomePage, ItemPage, MyClassPage, MyClassesPage, NotFoundPage,
-    ReferentialPage, SearchPage, SignInPage,
+    AccountPage, ActivatePage, ClassPage, ClassProgressPage, CoveragePage, ExerciseEditorPage,
+    ExerciseImportPage, ExercisePage, ExercisesPage, FicheEditorPage, FichePage, HomePage,
+    ItemPage, MyClassPage, MyClassesPage, NotFoundPage, PortfolioPage, ReferentialPage,
+    ReviewsPage, SearchPage, SignInPage, StudentProgressPage,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -59,6 +60,21 @@ pub enum Route {
     ExerciseEdit { id: i64 },
     #[at("/ma-classe")]
     MyClass,
+    #[at("/portfolio")]
+    Portfolio,
+    #[at("/portfolio/nouvelle")]
+    FicheNew,
+    #[at("/fiches/:id")]
+    Fiche { id: i64 },
+    #[at("/fiches/:id/modifier")]
+    FicheEdit { id: i64 },
+    #[at("/relectures")]
+    Reviews,
+    #[at("/classes/:id/suivi")]
+    ClassProgress { id: i64 },
+    /// `?classe=` picks one of the student's classes.
+    #[at("/eleves/:id/suivi")]
+    StudentProgress { id: i64 },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -132,6 +148,23 @@ pub fn switch(route: Route) -> Html {
             staff(html! { <ExerciseEditorPage key={id.to_string()} id={Some(id)} /> })
         }
         Route::MyClass => gated(Some(Role::Student), false, html! { <MyClassPage /> }),
+        Route::Portfolio => gated(Some(Role::Student), false, html! { <PortfolioPage /> }),
+        Route::FicheNew => gated(
+            Some(Role::Student),
+            false,
+            html! { <FicheEditorPage key="new" /> },
+        ),
+        Route::FicheEdit { id } => gated(
+            Some(Role::Student),
+            false,
+            html! { <FicheEditorPage key={id.to_string()} id={Some(id)} /> },
+        ),
+        Route::Fiche { id } => gated(None, false, html! { <FichePage key={id} {id} /> }),
+        Route::Reviews => staff(html! { <ReviewsPage /> }),
+        Route::ClassProgress { id } => staff(html! { <ClassProgressPage key={id} {id} /> }),
+        Route::StudentProgress { id } => {
+            gated(None, false, html! { <StudentProgressPage key={id} {id} /> })
+        }
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }
@@ -156,6 +189,15 @@ mod tests {
         assert_eq!(
             target("/classes/3/couverture"),
             Some(Route::ClassCoverage { id: 3 })
+        );
+        assert_eq!(
+            target("/fiches/4/modifier"),
+            Some(Route::FicheEdit { id: 4 })
+        );
+        assert_eq!(target("/portfolio/nouvelle"), Some(Route::FicheNew));
+        assert_eq!(
+            target("/eleves/9/suivi"),
+            Some(Route::StudentProgress { id: 9 })
         );
         assert_eq!(target("//evil.example/x"), None);
         assert_eq!(target("https://evil.example/"), None);

@@ -18,6 +18,8 @@ pub enum Standing {
     Owner,
     /// A teacher of its class or an admin of its establishment (never for drafts).
     Reviewer,
+    /// A member of a jury assessing its student: validated fiches only, read-only.
+    Jury,
 }
 
 pub(crate) fn fiche_not_found(id: i64) -> AppError {
@@ -65,7 +67,26 @@ pub fn visible_fiche(
     {
         return Ok((row, Standing::Reviewer));
     }
+    if row.status() == FicheStatus::Validated && judges(conn, principal.user_id, row.student_id)? {
+        return Ok((row, Standing::Jury));
+    }
     Err(fiche_not_found(id))
+}
+
+/// Whether `user` sits on a jury that assesses `student` (any session).
+fn judges(conn: &mut DbConnection, user: i64, student: i64) -> Result<bool, AppError> {
+    use crate::schema::{exam_candidates, jury_members};
+    let n: i64 = exam_candidates::table
+        .inner_join(
+            jury_members::table.on(jury_members::jury_id
+                .nullable()
+                .eq(exam_candidates::jury_id)),
+        )
+        .filter(exam_candidates::student_id.eq(student))
+        .filter(jury_members::user_id.eq(user))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// The fiche if the principal owns it (to edit, submit, attach), 404 otherwise; a
@@ -77,7 +98,7 @@ pub fn owned_fiche(
 ) -> Result<FicheRow, AppError> {
     match visible_fiche(conn, principal, id)? {
         (row, Standing::Owner) => Ok(row),
-        (_, Standing::Reviewer) => Err(AppError::forbidden(
+        (_, Standing::Reviewer | Standing::Jury) => Err(AppError::forbidden(
             "seul l'élève auteur de la fiche peut la modifier",
         )),
     }
@@ -93,6 +114,9 @@ pub fn reviewed_fiche(
         (row, Standing::Reviewer) => Ok(row),
         (_, Standing::Owner) => Err(AppError::forbidden(
             "un élève ne relit pas ses propres fiches",
+        )),
+        (_, Standing::Jury) => Err(AppError::forbidden(
+            "le jury lit le portfolio sans le modifier",
         )),
     }
 }

@@ -228,7 +228,7 @@ fn write(
     )?;
     let mut submissions = 1;
     let mut last = submitted;
-    if status == FicheStatus::Returned || seed % 4 == 0 {
+    if status == FicheStatus::Returned || seed.is_multiple_of(4) {
         let returned = (submitted + Duration::days(1)).min(now);
         store::record(
             conn,

@@ -133,8 +133,7 @@ async fn create(
         let id = conn.transaction::<_, AppError, _>(|conn| {
             store::insert(conn, principal.user_id, &checked, now)
         })?;
-        let (row, standing) = access::visible_fiche(conn, &principal, id)?;
-        store::fiche(conn, &referentials, row, standing)
+        store::visible(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Created().json(fiche))
@@ -148,8 +147,7 @@ async fn get(
     let id = id.into_inner();
     let referentials = snapshot(&state).await?;
     let fiche = run(&state.pool, move |conn| {
-        let (row, standing) = access::visible_fiche(conn, &principal, id)?;
-        store::fiche(conn, &referentials, row, standing)
+        store::visible(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(fiche))
@@ -190,8 +188,7 @@ async fn update(
         conn.transaction::<_, AppError, _>(|conn| {
             store::update(conn, &referentials, &row, principal.user_id, &checked, now)
         })?;
-        let (row, standing) = access::visible_fiche(conn, &principal, id)?;
-        store::fiche(conn, &referentials, row, standing)
+        store::visible(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(fiche))

@@ -94,6 +94,11 @@ async fn comment(
                     .select(class_teachers::user_id)
                     .load(conn)?,
                 Standing::Reviewer => vec![row.student_id],
+                Standing::Jury => {
+                    return Err(AppError::forbidden(
+                        "le jury lit le portfolio sans le commenter",
+                    ))
+                }
             };
             notify(
                 conn,
@@ -104,11 +109,28 @@ async fn comment(
                 now,
             )
         })?;
-        let (row, standing) = access::visible_fiche(conn, &principal, id)?;
-        store::fiche(conn, &referentials, row, standing)
+        store::visible(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Created().json(fiche))
+}
+
+/// The two writes every review step makes after changing the fiche: its history entry
+/// and the notices of the people it concerns.
+#[allow(clippy::too_many_arguments)]
+fn record_and_notify(
+    conn: &mut crate::db::DbConnection,
+    id: i64,
+    actor: i64,
+    action: FicheAction,
+    comment: Option<&str>,
+    changes: &[passerelle_api::FieldChange],
+    kind: NotificationKind,
+    recipients: &[i64],
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    store::record(conn, id, actor, action, comment, changes, now)?;
+    notify(conn, recipients, kind, id, actor, now)
 }
 
 /// 409 unless the fiche waits for review.
@@ -146,26 +168,19 @@ async fn return_fiche(
                     fiches::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            store::record(
+            record_and_notify(
                 conn,
                 id,
                 principal.user_id,
                 FicheAction::Returned,
                 text.as_deref(),
                 &[],
-                now,
-            )?;
-            notify(
-                conn,
-                &[row.student_id],
                 NotificationKind::FicheReturned,
-                id,
-                principal.user_id,
+                &[row.student_id],
                 now,
             )
         })?;
-        let (row, standing) = access::visible_fiche(conn, &principal, id)?;
-        store::fiche(conn, &referentials, row, standing)
+        store::visible(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(fiche))
@@ -246,26 +261,19 @@ async fn validate(
                         .unwrap_or_default(),
                 })
                 .collect();
-            store::record(
+            record_and_notify(
                 conn,
                 id,
                 principal.user_id,
                 FicheAction::Validated,
                 text.as_deref(),
                 &changes,
-                now,
-            )?;
-            notify(
-                conn,
-                &[row.student_id],
                 NotificationKind::FicheValidated,
-                id,
-                principal.user_id,
+                &[row.student_id],
                 now,
             )
         })?;
-        let (row, standing) = access::visible_fiche(conn, &principal, id)?;
-        store::fiche(conn, &referentials, row, standing)
+        store::visible(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(fiche))
@@ -305,26 +313,19 @@ async fn reopen(
                     fiches::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            store::record(
+            record_and_notify(
                 conn,
                 id,
                 principal.user_id,
                 FicheAction::Reopened,
                 reason.as_deref(),
                 &[],
-                now,
-            )?;
-            notify(
-                conn,
-                &[row.student_id],
                 NotificationKind::FicheReturned,
-                id,
-                principal.user_id,
+                &[row.student_id],
                 now,
             )
         })?;
-        let (row, standing) = access::visible_fiche(conn, &principal, id)?;
-        store::fiche(conn, &referentials, row, standing)
+        store::visible(conn, &referentials, &principal, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(fiche))

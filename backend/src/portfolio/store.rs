@@ -500,12 +500,15 @@ pub fn record(
     Ok(())
 }
 
+/// Item codes of a fiche with the level set on each, if any.
+pub type ItemsOfFiche = Vec<(String, Option<i16>)>;
+
 /// Item codes and levels of each fiche, in insertion (referential) order.
 pub fn items_of(
     conn: &mut DbConnection,
     ids: &[i64],
-) -> Result<HashMap<i64, Vec<(String, Option<i16>)>>, AppError> {
-    let mut out: HashMap<i64, Vec<(String, Option<i16>)>> = HashMap::new();
+) -> Result<HashMap<i64, ItemsOfFiche>, AppError> {
+    let mut out: HashMap<i64, ItemsOfFiche> = HashMap::new();
     for chunk in ids.chunks(crate::demo::CHUNK) {
         let rows: Vec<(i64, String, Option<i16>)> = fiche_items::table
             .filter(fiche_items::fiche_id.eq_any(chunk))
@@ -520,6 +523,17 @@ pub fn items_of(
         }
     }
     Ok(out)
+}
+
+/// Fiche `id` as `principal` sees it (404 when they may not): what every write answers.
+pub fn visible(
+    conn: &mut DbConnection,
+    snapshot: &Snapshot,
+    principal: &crate::auth::store::Principal,
+    id: i64,
+) -> Result<Fiche, AppError> {
+    let (row, standing) = access::visible_fiche(conn, principal, id)?;
+    fiche(conn, snapshot, row, standing)
 }
 
 /// The whole fiche as its reader sees it.
@@ -551,7 +565,7 @@ pub fn fiche(
             )
         })
         .collect();
-    items.sort_by(|a, b| a.0.cmp(&b.0));
+    items.sort_by_key(|a| a.0);
     let items: Vec<FicheItem> = items.into_iter().map(|(_, i)| i).collect();
     let keys: Vec<(String, String)> = items
         .iter()

@@ -16,6 +16,10 @@ pub enum Download {
     ExerciseFile { id: i64, file: AttachedFile },
     /// A class's coverage matrix as xlsx.
     Coverage { class_id: i64, query: CoverageQuery },
+    /// A student's "passeport professionnel" as xlsx.
+    Passeport { student_id: i64 },
+    /// A student's fiches and attachments as a zip.
+    Portfolio { student_id: i64 },
 }
 
 #[derive(Properties, PartialEq)]
@@ -50,6 +54,12 @@ pub fn DownloadButton(props: &DownloadButtonProps) -> Html {
                     }
                     Download::Coverage { class_id, query } => {
                         api::download_coverage(*class_id, query).await
+                    }
+                    Download::Passeport { student_id } => {
+                        api::download_passeport(*student_id).await
+                    }
+                    Download::Portfolio { student_id } => {
+                        api::download_portfolio(*student_id).await
                     }
                 };
                 busy.set(false);

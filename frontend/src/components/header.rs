@@ -2,7 +2,7 @@ use passerelle_api::{Me, Role};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::SearchBox;
+use super::{NotificationBell, SearchBox};
 use crate::route::Route;
 use crate::session::{full_name, use_session, Session};
 
@@ -27,8 +27,10 @@ fn role_links(me: &Me) -> Vec<(Route, &'static str, &'static str)> {
     }
     if me.roles.contains(&Role::Teacher) || me.roles.contains(&Role::Admin) {
         links.push((Route::Exercises, "Exercices", "nav-exercises"));
+        links.push((Route::Reviews, "Fiches à relire", "nav-reviews"));
     }
     if me.roles.contains(&Role::Student) {
+        links.push((Route::Portfolio, "Mon portfolio", "nav-portfolio"));
         links.push((Route::MyClass, "Ma classe", "nav-my-class"));
     }
     links
@@ -83,13 +85,20 @@ pub fn Header() -> Html {
                     </Link<Route>>
                 </nav>
                 <SearchBox />
+                if matches!(state, Some(Session::SignedIn(_))) {
+                    <NotificationBell />
+                }
                 { account }
             </div>
             if !links.is_empty() {
                 <nav class="rolenav" aria-label="Mes espaces">
                     <div class="rolenav-inner">
                         { for links.into_iter().map(|(to, name, id)| {
-                            let active = route.as_ref() == Some(&to);
+                            let active = route.as_ref() == Some(&to) || matches!(
+                                (&to, &route),
+                                (Route::Portfolio, Some(Route::FicheNew | Route::FicheEdit { .. } | Route::Fiche { .. } | Route::StudentProgress { .. }))
+                                    | (Route::Reviews, Some(Route::Fiche { .. }))
+                            );
                             html! {
                                 <Link<Route> {to} classes={classes!("rolelink", active.then_some("active"))}>
                                     <span {id}>{ name }</span>

@@ -6,6 +6,8 @@ mod hit;
 mod import;
 mod invitations;
 mod kind_badge;
+mod markdown;
+mod notifications;
 mod search_box;
 mod status;
 
@@ -20,5 +22,7 @@ pub use hit::{group_hits, highlight, matches_all, HitBody};
 pub use import::{commit_bar, filter_chips, import_form, ImportForm};
 pub use invitations::InvitationButton;
 pub use kind_badge::KindBadge;
+pub use markdown::markdown;
+pub use notifications::NotificationBell;
 pub use search_box::SearchBox;
 pub use status::{ErrorMessage, Loading};

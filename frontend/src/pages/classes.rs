@@ -170,6 +170,11 @@ pub fn ClassPage(props: &ClassPageProps) -> Html {
                 <ClassView detail={d.clone()} />
                 if is_admin || is_teacher {
                     <super::progression::Progression class_id={d.class.id} />
+                    <p class="class-links">
+                        <Link<Route> to={Route::ClassProgress { id: d.class.id }} classes="btn">
+                            <span id="class-progress-link">{ "Suivi des portfolios" }</span>
+                        </Link<Route>>
+                    </p>
                 }
                 if is_admin {
                     <TeacherAssignment detail={d.clone()} {on_saved} />

@@ -1,26 +1,34 @@
 mod account;
 pub mod admin;
+mod class_progress;
 mod classes;
 mod coverage;
 mod exercises;
 mod home;
 mod item;
 mod not_found;
+mod portfolio;
 mod progression;
 mod referential;
+mod reviews;
 mod search;
 mod sign_in;
+mod student_progress;
 
 pub use account::AccountPage;
+pub use class_progress::ClassProgressPage;
 pub use classes::{ClassPage, MyClassPage, MyClassesPage};
 pub use coverage::CoveragePage;
 pub use exercises::{ExerciseEditorPage, ExerciseImportPage, ExercisePage, ExercisesPage};
 pub use home::HomePage;
 pub use item::ItemPage;
 pub use not_found::NotFoundPage;
+pub use portfolio::{FicheEditorPage, FichePage, PortfolioPage};
 pub use referential::ReferentialPage;
+pub use reviews::ReviewsPage;
 pub use search::SearchPage;
 pub use sign_in::{ActivatePage, SignInPage};
+pub use student_progress::StudentProgressPage;
 
 use passerelle_api::AttrValue;
 use yew::prelude::*;

@@ -11,8 +11,8 @@ use yew_router::prelude::*;
 use super::{author, duration_fr, use_pgi, visibility_badge};
 use crate::api::{self, FetchError};
 use crate::components::{
-    date_fr, form_error, local_time_fr, refusal, success, Download, DownloadButton, ErrorMessage,
-    KindBadge, Loading, TextField,
+    date_fr, form_error, local_time_fr, markdown, refusal, success, Download, DownloadButton,
+    ErrorMessage, KindBadge, Loading, TextField,
 };
 use crate::route::Route;
 use crate::state::{use_api, Load};
@@ -203,12 +203,7 @@ fn ExerciseView(props: &ExerciseViewProps) -> Html {
             </div>
             <div class="block">
                 <h2>{ "Consignes" }</h2>
-                if e.instructions.trim().is_empty() {
-                    <p class="empty">{ "Pas de consignes écrites." }</p>
-                } else {
-                    // Plain text, line breaks kept: Markdown is shown as written, never as HTML.
-                    <div class="instructions" id="exercise-instructions">{ e.instructions.clone() }</div>
-                }
+                { markdown(&e.instructions, "exercise-instructions", "Pas de consignes écrites.") }
             </div>
             <div class="block">
                 <h2>{ format!("Compétences travaillées ({})", e.items.len()) }</h2>

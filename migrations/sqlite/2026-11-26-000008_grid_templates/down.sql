@@ -1,0 +1,1 @@
+DROP TABLE grid_template_versions;
