@@ -16,6 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use passerelle_api::{
     AttrValue, BlocProgress, ClassProgress, FicheStatus, ItemKind, PersonRef, ProgressCell,
@@ -165,9 +166,9 @@ pub struct Evidence {
     pub student_id: i64,
     pub fiche_id: i64,
     pub status: FicheStatus,
-    /// Order of validation among the fiches read (validated fiches only): the latest
-    /// level of an item is the one of the highest.
-    pub validated_rank: Option<usize>,
+    /// When a validated fiche was validated: the latest level of an item is the one of
+    /// the latest validation (then the highest fiche id).
+    pub validated_at: Option<NaiveDateTime>,
     pub code: String,
     pub level: Option<i16>,
 }
@@ -175,60 +176,48 @@ pub struct Evidence {
 /// Statuses that count: validated fiches, and submitted ones (pending).
 const COUNTED: [&str; 2] = ["submitted", "validated"];
 
-/// Joins fiches (in validation order) to their items. Items of fiches that are not in
-/// `fiches` (drafts, returned) are dropped.
-fn evidence(
-    fiches: Vec<(i64, i64, String)>,
-    items: Vec<(i64, String, Option<i16>)>,
-) -> Vec<Evidence> {
-    let by_id: HashMap<i64, (i64, FicheStatus, Option<usize>)> = fiches
-        .into_iter()
-        .enumerate()
-        .map(|(rank, (id, student, status))| {
-            let status = FicheStatus::parse(&status).unwrap_or_default();
-            let rank = (status == FicheStatus::Validated).then_some(rank);
-            (id, (student, status, rank))
-        })
-        .collect();
-    items
-        .into_iter()
-        .filter_map(|(fiche_id, code, level)| {
-            let &(student_id, status, validated_rank) = by_id.get(&fiche_id)?;
-            Some(Evidence {
+/// (student, fiche, validated?, validated_at, item code, level).
+type EvidenceRow = (i64, i64, bool, Option<NaiveDateTime>, String, Option<i16>);
+
+fn evidence(rows: Vec<EvidenceRow>) -> Vec<Evidence> {
+    rows.into_iter()
+        .map(
+            |(student_id, fiche_id, validated, validated_at, code, level)| Evidence {
                 student_id,
                 fiche_id,
-                status,
-                validated_rank,
+                status: if validated {
+                    FicheStatus::Validated
+                } else {
+                    FicheStatus::Submitted
+                },
+                validated_at,
                 code,
                 level,
-            })
-        })
+            },
+        )
         .collect()
 }
 
-/// The items of the class's submitted and validated fiches: two queries keyed on the
-/// class (index `fiches_by_class`), no timestamp read (the database orders validations).
+/// The items of the class's submitted and validated fiches, in one query keyed on the
+/// class (index `fiches_by_class`, then each fiche's items by primary key).
 pub fn evidence_of_class(
     conn: &mut DbConnection,
     class_id: i64,
 ) -> Result<Vec<Evidence>, AppError> {
-    let counted: Vec<(i64, i64, String)> = fiches::table
+    let rows: Vec<EvidenceRow> = fiches::table
+        .inner_join(fiche_items::table)
         .filter(fiches::class_id.eq(class_id))
         .filter(fiches::status.eq_any(COUNTED))
-        .order((fiches::validated_at.asc(), fiches::id.asc()))
-        .select((fiches::id, fiches::student_id, fiches::status))
-        .load(conn)?;
-    // Keyed on the class alone, the fiches' side is read from the index.
-    let items: Vec<(i64, String, Option<i16>)> = fiche_items::table
-        .inner_join(fiches::table)
-        .filter(fiches::class_id.eq(class_id))
         .select((
-            fiche_items::fiche_id,
+            fiches::student_id,
+            fiches::id,
+            fiches::status.eq(FicheStatus::Validated.as_str()),
+            fiches::validated_at,
             fiche_items::item_code,
             fiche_items::level,
         ))
         .load(conn)?;
-    Ok(evidence(counted, items))
+    Ok(evidence(rows))
 }
 
 /// The items of one student's submitted and validated fiches for one class.
@@ -237,24 +226,21 @@ pub fn evidence_of_student(
     student_id: i64,
     class_id: i64,
 ) -> Result<Vec<Evidence>, AppError> {
-    let counted: Vec<(i64, i64, String)> = fiches::table
+    let rows: Vec<EvidenceRow> = fiches::table
+        .inner_join(fiche_items::table)
         .filter(fiches::student_id.eq(student_id))
         .filter(fiches::class_id.eq(class_id))
         .filter(fiches::status.eq_any(COUNTED))
-        .order((fiches::validated_at.asc(), fiches::id.asc()))
-        .select((fiches::id, fiches::student_id, fiches::status))
-        .load(conn)?;
-    let items: Vec<(i64, String, Option<i16>)> = fiche_items::table
-        .inner_join(fiches::table)
-        .filter(fiches::student_id.eq(student_id))
-        .filter(fiches::class_id.eq(class_id))
         .select((
-            fiche_items::fiche_id,
+            fiches::student_id,
+            fiches::id,
+            fiches::status.eq(FicheStatus::Validated.as_str()),
+            fiches::validated_at,
             fiche_items::item_code,
             fiche_items::level,
         ))
         .load(conn)?;
-    Ok(evidence(counted, items))
+    Ok(evidence(rows))
 }
 
 /// What one student's fiches add up to.
@@ -262,8 +248,8 @@ pub fn evidence_of_student(
 pub struct Tally {
     /// Parallel to [`Layout::items`].
     pub cells: Vec<ProgressCell>,
-    /// Validation rank of the fiche that set each cell's level: the latest wins.
-    set_at: Vec<Option<usize>>,
+    /// When the level of each cell was set (validation time, fiche id): the latest wins.
+    set_at: Vec<Option<(NaiveDateTime, i64)>>,
     validated: HashSet<i64>,
     pending: HashSet<i64>,
 }
@@ -298,7 +284,8 @@ impl Tally {
             .level
             .and_then(|l| u8::try_from(l).ok())
             .filter(|&l| l >= 1 && usize::from(l) <= layout.scale.len());
-        if let (Some(level), Some(stamp)) = (level, e.validated_rank) {
+        if let (Some(level), Some(at)) = (level, e.validated_at) {
+            let stamp = (at, e.fiche_id);
             if self.set_at[p].is_none_or(|old| stamp > old) {
                 self.set_at[p] = Some(stamp);
                 cell.level = Some(level);
@@ -577,7 +564,12 @@ mod tests {
             student_id: 7,
             fiche_id: fiche,
             status,
-            validated_rank: (status == FicheStatus::Validated).then_some(day as usize),
+            validated_at: (status == FicheStatus::Validated)
+                .then(|| {
+                    chrono::NaiveDate::from_ymd_opt(2026, 10, day)
+                        .and_then(|d| d.and_hms_opt(12, 0, 0))
+                })
+                .flatten(),
             code: code.into(),
             level,
         }
