@@ -704,6 +704,37 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
             allowed: &[Teacher, Admin],
             request: Box::new(move |_| get(format!("/api/classes/{class}/coverage.xlsx"))),
         },
+        // Portfolios: the student's own, their class's teachers, the establishment's admin.
+        Expectation {
+            method: "GET",
+            template: "/api/students/{id}/progress",
+            allowed: &[Student, Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/students/{student}/progress"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/classes/{id}/progress",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/classes/{class}/progress"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/students/{id}/passeport.xlsx",
+            allowed: &[Student, Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/students/{student}/passeport.xlsx"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/students/{id}/portfolio.zip",
+            allowed: &[Student, Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/students/{student}/portfolio.zip"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/classes/{id}/passeports.zip",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/classes/{class}/passeports.zip"))),
+        },
         Expectation {
             method: "POST",
             template: "/api/coverage",
@@ -1137,6 +1168,19 @@ fn check_content(template: &str, who: Who, body: &Value, ids: &Ids) {
                 matches!(who, Teacher | Admin),
                 "{who:?} {template}: {body}"
             );
+        }
+        "/api/students/{id}/progress" => {
+            assert_eq!(body["student"]["id"].as_i64(), Some(ids.student), "{body}");
+        }
+        "/api/classes/{id}/progress" => {
+            let students: Vec<i64> = body["students"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|row| row["student"]["id"].as_i64())
+                .collect();
+            assert!(students.contains(&ids.student), "{body}");
+            assert!(!students.contains(&ids.other_student), "{body}");
         }
         "/api/fiches" | "/api/reviews" => {
             let text = body.to_string();

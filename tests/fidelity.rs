@@ -113,6 +113,97 @@ fn every_label_is_verbatim_or_repaired() {
     assert!(repairs >= 20, "only {repairs} repairs recorded");
 }
 
+/// Referential attributes that are settings of the product, not text of the seeds.
+const SETTINGS: [&str; 2] = ["ccf_source", "mastery_scale"];
+
+#[test]
+fn ccf_units_follow_the_exam_rules() {
+    let expected: BTreeMap<&str, Vec<&str>> = BTreeMap::from([
+        ("bts-gpme", vec!["U4", "U6"]),
+        ("bacpro-agora", vec!["U31", "U32"]),
+        (
+            "rncp34786",
+            vec![
+                "RNCP34786BC01",
+                "RNCP34786BC02",
+                "RNCP34786BC03",
+                "RNCP34786BC04",
+                "RNCP34786BC05",
+            ],
+        ),
+    ]);
+    let mut problems = Vec::new();
+    for (name, data) in load_all() {
+        let units: Vec<&str> = data
+            .attributes
+            .get("ccf_units")
+            .map(strings)
+            .unwrap_or_default();
+        let want = expected.get(data.id.as_str()).cloned().unwrap_or_default();
+        if units != want {
+            problems.push(format!("{name}: ccf_units {units:?}, expected {want:?}"));
+        }
+        if !units.is_empty()
+            && data
+                .attributes
+                .get("ccf_source")
+                .map(strings)
+                .is_none_or(|s| s.iter().all(|t| t.trim().is_empty()))
+        {
+            problems.push(format!("{name}: ccf_units without a ccf_source"));
+        }
+        let kind_of: BTreeMap<&str, &str> = data
+            .items
+            .iter()
+            .map(|i| (i.code.as_str(), i.kind.as_str()))
+            .collect();
+        for unit in &units {
+            if !matches!(kind_of.get(unit), Some(&"unit") | Some(&"bloc")) {
+                problems.push(format!("{name}: ccf_units: {unit} is not a unit or bloc"));
+            }
+        }
+        // Where the file holds the règlement d'examen, the CCF units of the blocs are the
+        // units of the épreuves in CCF for school candidates (column group 1).
+        let bloc_units: HashSet<&str> = data
+            .items
+            .iter()
+            .filter(|i| i.kind.as_str() == "unit")
+            .filter(|i| {
+                i.parent
+                    .as_deref()
+                    .is_some_and(|p| kind_of.get(p) == Some(&"bloc"))
+            })
+            .map(|i| i.code.as_str())
+            .collect();
+        let exams: Vec<&Item> = data
+            .items
+            .iter()
+            .filter(|i| i.kind.as_str() == "exam")
+            .collect();
+        if !exams.is_empty() {
+            let mut in_ccf: Vec<&str> = exams
+                .iter()
+                .filter(|e| {
+                    matches!(e.attributes.get("mode_1"), Some(AttrValue::Text(m)) if m == "CCF")
+                })
+                .filter_map(|e| match e.attributes.get("unit") {
+                    Some(AttrValue::Text(u)) if bloc_units.contains(u.as_str()) => Some(u.as_str()),
+                    _ => None,
+                })
+                .collect();
+            in_ccf.sort_unstable();
+            let mut listed = units.clone();
+            listed.sort_unstable();
+            if listed != in_ccf {
+                problems.push(format!(
+                    "{name}: ccf_units {listed:?}, the règlement d'examen says {in_ccf:?}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_attribute_text_is_in_its_seed_or_repaired() {
     let mut problems = Vec::new();
@@ -124,6 +215,11 @@ fn every_attribute_text_is_in_its_seed_or_repaired() {
             .collect();
         let all_seeds = whole.values().cloned().collect::<Vec<_>>().join("\n");
         for (attr, value) in &data.attributes {
+            // Product settings and their rationale (a public text, like an item's
+            // `citation`), checked by `ccf_units_follow_the_exam_rules`.
+            if SETTINGS.contains(&attr.as_str()) {
+                continue;
+            }
             for s in strings(value) {
                 if !all_seeds.contains(s) {
                     problems.push(format!("{name} referential.{attr}: not in the seeds: {s}"));

@@ -652,6 +652,7 @@ pub struct Generated {
     pub teachers: usize,
     pub students: usize,
     pub exercises: usize,
+    pub fiches: usize,
     pub elapsed: Duration,
     /// The first establishment's admin, to sign in with.
     pub first_admin: Option<String>,
@@ -736,6 +737,7 @@ pub fn generate(
     students: usize,
     establishments: usize,
     exercises_per_class: usize,
+    fiches_per_student: usize,
     password: &str,
     now: NaiveDateTime,
 ) -> Result<Generated, AppError> {
@@ -756,7 +758,7 @@ pub fn generate(
                 format!("l'établissement {} existe déjà", plan.uai),
             ));
         }
-        let exercises = conn.transaction::<_, AppError, _>(|conn| {
+        let (exercises, fiches) = conn.transaction::<_, AppError, _>(|conn| {
             let school = write_school(conn, &plan, &hash, now)?;
             let exercises = crate::exercises::generate::exercises_for(
                 conn,
@@ -765,6 +767,8 @@ pub fn generate(
                 exercises_per_class,
                 now,
             )?;
+            let fiches =
+                crate::portfolio::generate::fiches_for(conn, &plan, &school, fiches_per_student)?;
             audit::record(
                 conn,
                 now,
@@ -776,10 +780,11 @@ pub fn generate(
                     detail: &format!("students: {share}"),
                 },
             )?;
-            Ok(exercises)
+            Ok((exercises, fiches))
         })?;
         report.establishments += 1;
         report.exercises += exercises;
+        report.fiches += fiches;
         report.classes += plan.classes.len();
         report.admins += plan.count(Role::Admin);
         report.teachers += plan.count(Role::Teacher);
@@ -811,6 +816,12 @@ pub fn generated_summary(report: &Generated, password: Option<&str>) -> String {
         plural(report.students, "élève"),
         plural(report.exercises, "exercice"),
     );
+    if report.fiches > 0 {
+        out.insert_str(
+            out.len() - 2,
+            &format!(", {}", plural(report.fiches, "fiche")),
+        );
+    }
     if let Some(admin) = &report.first_admin {
         out.push_str(&format!("  administration du premier : {admin}\n"));
     }

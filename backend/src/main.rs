@@ -71,6 +71,10 @@ enum Command {
         /// preparing it (the coverage benchmark uses 300).
         #[arg(long, default_value_t = 30)]
         exercises_per_class: usize,
+        /// Fiches per student (1–4 items each, mostly validated; the portfolio benchmark
+        /// uses 50).
+        #[arg(long, default_value_t = 0)]
+        fiches_per_student: usize,
     },
 }
 
@@ -155,6 +159,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             students,
             establishments,
             exercises_per_class,
+            fiches_per_student,
         } => {
             let pool = db::connect(&url, 1)?;
             load(&pool, &cli.referentials)?;
@@ -165,6 +170,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 students,
                 establishments,
                 exercises_per_class,
+                fiches_per_student,
                 &password,
                 chrono::Utc::now().naive_utc(),
             )?;

@@ -49,6 +49,53 @@ pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.sprea
 /// A file to download: `Content-Disposition: attachment` with the name in plain ASCII
 /// (for old clients) and in UTF-8 (RFC 6266/5987), never cached by shared computers.
 pub fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> actix_web::HttpResponse {
+    download(content_type, file_name).body(bytes)
+}
+
+/// Bytes read from the file per chunk of a streamed download.
+const STREAM_CHUNK: usize = 256 * 1024;
+
+/// A file on disk to download (a temporary archive too large to hold in memory), streamed
+/// from its current position to its end in chunks read off the async executor, with its
+/// `Content-Length` (so that a client shows a progress bar) and the same headers as
+/// [`attachment`].
+pub fn attachment_file(
+    file: std::fs::File,
+    content_type: &str,
+    file_name: &str,
+) -> Result<actix_web::HttpResponse, AppError> {
+    use std::io::{Read, Seek};
+    let mut file = file;
+    let start = file
+        .stream_position()
+        .map_err(|e| AppError::internal(format!("download: {e}")))?;
+    let len = file
+        .metadata()
+        .map_err(|e| AppError::internal(format!("download: {e}")))?
+        .len()
+        .saturating_sub(start);
+    let chunks = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            let mut buf = vec![0u8; STREAM_CHUNK];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => None,
+            Ok(Ok((file, buf))) => Some((Ok(web::Bytes::from(buf)), Some(file))),
+            Ok(Err(e)) => Some((Err(e), None)),
+            Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+        }
+    });
+    Ok(download(content_type, file_name)
+        .no_chunking(len)
+        .streaming(chunks))
+}
+
+fn download(content_type: &str, file_name: &str) -> actix_web::HttpResponseBuilder {
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -69,15 +116,16 @@ pub fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> actix_
             }
         })
         .collect();
-    actix_web::HttpResponse::Ok()
+    let mut response = actix_web::HttpResponse::Ok();
+    response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
         ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .content_type(content_type)
-        .body(bytes)
+        .content_type(content_type);
+    response
 }
 
 /// A user-supplied file name made safe to store and to send back: its last path

@@ -19,7 +19,10 @@ use crate::schema::{class_exercises, exercise_items, exercises, referential_item
 const LINKS: usize = 4;
 
 /// Codes of the mappable items of `referential`, in display order.
-fn mappable_codes(conn: &mut DbConnection, referential: &str) -> Result<Vec<String>, AppError> {
+pub(crate) fn mappable_codes(
+    conn: &mut DbConnection,
+    referential: &str,
+) -> Result<Vec<String>, AppError> {
     let kinds: Vec<&str> = MAPPABLE_KINDS
         .iter()
         .map(|k: &ItemKind| k.as_str())

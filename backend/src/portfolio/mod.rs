@@ -20,8 +20,11 @@
 pub mod access;
 pub mod attachments;
 pub mod demo;
+pub mod export;
+pub mod generate;
 pub mod handlers;
 pub mod notifications;
+pub mod progress;
 pub mod review;
 pub mod store;
 
@@ -33,4 +36,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     review::routes(cfg);
     attachments::routes(cfg);
     notifications::routes(cfg);
+    progress::routes(cfg);
+    export::routes(cfg);
 }

@@ -428,6 +428,31 @@ pub fn parse(name: &str, text: &str, seeds: &mut Seeds) -> Result<ReferentialDat
         }
     }
 
+    // The units (or, without exam units, the blocs) assessed in CCF: portfolios list the
+    // items they require with no validated evidence.
+    if let Some(value) = attributes.get("ccf_units") {
+        let codes: Vec<&str> = match value {
+            AttrValue::List(codes) => codes.iter().map(String::as_str).collect(),
+            AttrValue::Text(code) => vec![code.as_str()],
+            AttrValue::Number(_) | AttrValue::Bool(_) => {
+                errors.push(format!(
+                    "{name}: referential attributes: ccf_units must list unit codes"
+                ));
+                Vec::new()
+            }
+        };
+        for code in codes {
+            let names_unit = items
+                .iter()
+                .any(|i| i.code == code && matches!(i.kind, ItemKind::Unit | ItemKind::Bloc));
+            if !names_unit {
+                errors.push(format!(
+                    "{name}: referential attributes: ccf_units: `{code}` is not a unit or bloc of the file"
+                ));
+            }
+        }
+    }
+
     if !errors.is_empty() {
         return Err(errors);
     }
