@@ -6,7 +6,7 @@ use std::time::Instant;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use passerelle_api::{
-    ImpliedRequest, ReferentialSummary, SearchResults, IMPLIED_MAX_ITEMS, SEARCH_QUERY_MAX_CHARS,
+    ImpliedRequest, ReferentialSummary, IMPLIED_MAX_ITEMS, SEARCH_QUERY_MAX_CHARS,
 };
 use serde::Deserialize;
 
@@ -190,9 +190,7 @@ async fn search(
         Some(id) => vec![snapshot.get(id).ok_or_else(|| unknown_referential(id))?],
         None => snapshot.entries.iter().collect(),
     };
-    let hits = catalog::search(&entries, query);
-    Ok(HttpResponse::Ok().json(SearchResults {
-        query: query.to_owned(),
-        hits,
-    }))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(catalog::search_json(&entries, query)?))
 }
