@@ -352,7 +352,14 @@ fn a_filled_workbook_comes_back_all_or_nothing(db: &TestDatabase) {
         serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"))
     };
 
-    // The export as it is: nothing to do.
+    // The export as it is: nothing to do, even once a dossier's conformity changed.
+    let (status, body) = server.call(
+        "PUT",
+        &format!("/api/candidates/{}/conformity", s.open),
+        Some(&s.admin),
+        Some(json!({ "conforme": true })),
+    );
+    assert_eq!(status, 200, "{body}");
     let report = report_of(server.upload(&preview, &s.admin, &bytes));
     assert!(report.issues.is_empty(), "{:?}", report.issues);
     let actions: Vec<GridImportAction> = report.sheets.iter().map(|s| s.action).collect();

@@ -229,7 +229,11 @@ pub fn write_grid_sheet(
         layout.fixed.push((row, 1, value));
         row += 1;
     }
-    if !grid.candidate.conforme {
+    // The non-conformity notice: its row is always there (blank for a conforme dossier)
+    // so that a sheet exported before a dossier's conformity changed keeps its layout.
+    if grid.candidate.conforme {
+        sheet.set_row_height(row, 6.0)?;
+    } else {
         let notice = format!(
             "DOSSIER NON CONFORME — {}",
             grid.candidate
@@ -239,9 +243,8 @@ pub fn write_grid_sheet(
         );
         sheet.merge_range(row, 0, row, last_col, &notice, &f.notice)?;
         sheet.set_row_height(row, 13.0 * lines(&notice, total_width, 1.0) + 3.0)?;
-        layout.fixed.push((row, 0, notice));
-        row += 1;
     }
+    row += 1;
     row += 1;
 
     // Criteria × degrees of mastery.
