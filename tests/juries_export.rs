@@ -51,7 +51,7 @@ fn row_of(sheets: &Sheets, sheet: &str, label: &str) -> u32 {
     sheets
         .iter()
         .find(|(n, _)| n == sheet)
-        .and_then(|(_, cells)| cells.iter().find(|c| c.1 == 0 && c.2.to_string() == label))
+        .and_then(|(_, cells)| cells.iter().find(|c| c.1 == 0 && c.2 == label))
         .map(|c| c.0)
         .unwrap_or_else(|| panic!("{label} not in sheet {sheet}"))
 }

@@ -183,8 +183,89 @@ fn identity_value(field: &str, establishment: &Establishment, grid: &CandidateGr
 /// Writes one candidate's grid on `sheet` (a fresh one): identity block, criteria ×
 /// degrees with the chosen level marked « X », comments, marks, jury and signatures, the
 /// non-conformity notice; set up to print on one A4 page, portrait.
-pub fn write_grid_sheet(
-    sheet: &mut Worksheet,
+/// Where a grid sheet is written: a worksheet, or (benchmark) a recorder of the same
+/// calls.
+pub trait GridSink {
+    fn column_width(&mut self, col: u16, width: f64) -> Result<(), XlsxError>;
+    fn row_height(&mut self, row: u32, height: f64) -> Result<(), XlsxError>;
+    fn text(&mut self, row: u32, col: u16, text: &str, format: &Format) -> Result<(), XlsxError>;
+    fn rich(
+        &mut self,
+        row: u32,
+        col: u16,
+        segments: &[(&Format, &str)],
+        format: &Format,
+    ) -> Result<(), XlsxError>;
+    fn number(&mut self, row: u32, col: u16, value: f64, format: &Format) -> Result<(), XlsxError>;
+    fn blank(&mut self, row: u32, col: u16, format: &Format) -> Result<(), XlsxError>;
+    #[allow(clippy::too_many_arguments)]
+    fn merge(
+        &mut self,
+        first_row: u32,
+        first_col: u16,
+        last_row: u32,
+        last_col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<(), XlsxError>;
+    /// A4 portrait, margins, print area, fit to one page, footer.
+    fn page_setup(&mut self, last_row: u32, last_col: u16, footer: &str) -> Result<(), XlsxError>;
+}
+
+impl GridSink for Worksheet {
+    fn column_width(&mut self, col: u16, width: f64) -> Result<(), XlsxError> {
+        self.set_column_width(col, width).map(|_| ())
+    }
+    fn row_height(&mut self, row: u32, height: f64) -> Result<(), XlsxError> {
+        self.set_row_height(row, height).map(|_| ())
+    }
+    fn text(&mut self, row: u32, col: u16, text: &str, format: &Format) -> Result<(), XlsxError> {
+        self.write_string_with_format(row, col, text, format)
+            .map(|_| ())
+    }
+    fn rich(
+        &mut self,
+        row: u32,
+        col: u16,
+        segments: &[(&Format, &str)],
+        format: &Format,
+    ) -> Result<(), XlsxError> {
+        self.write_rich_string_with_format(row, col, segments, format)
+            .map(|_| ())
+    }
+    fn number(&mut self, row: u32, col: u16, value: f64, format: &Format) -> Result<(), XlsxError> {
+        self.write_number_with_format(row, col, value, format)
+            .map(|_| ())
+    }
+    fn blank(&mut self, row: u32, col: u16, format: &Format) -> Result<(), XlsxError> {
+        self.write_blank(row, col, format).map(|_| ())
+    }
+    fn merge(
+        &mut self,
+        first_row: u32,
+        first_col: u16,
+        last_row: u32,
+        last_col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<(), XlsxError> {
+        self.merge_range(first_row, first_col, last_row, last_col, text, format)
+            .map(|_| ())
+    }
+    fn page_setup(&mut self, last_row: u32, last_col: u16, footer: &str) -> Result<(), XlsxError> {
+        self.set_paper_size(9);
+        self.set_portrait();
+        self.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
+        self.set_print_center_horizontally(true);
+        self.set_print_area(0, 0, last_row, last_col)?;
+        self.set_print_fit_to_pages(1, 1);
+        self.set_footer(footer);
+        Ok(())
+    }
+}
+
+pub fn write_grid_sheet<S: GridSink>(
+    sheet: &mut S,
     f: &Formats,
     establishment: &Establishment,
     grid: &CandidateGrid,
@@ -199,32 +280,32 @@ pub fn write_grid_sheet(
         last_col,
         ..Layout::default()
     };
-    sheet.set_column_width(0, CODE_WIDTH)?;
-    sheet.set_column_width(1, CRITERION_WIDTH)?;
+    sheet.column_width(0, CODE_WIDTH)?;
+    sheet.column_width(1, CRITERION_WIDTH)?;
     for c in first_level_col..=last_col {
-        sheet.set_column_width(c, LEVEL_WIDTH)?;
+        sheet.column_width(c, LEVEL_WIDTH)?;
     }
     let total_width = CODE_WIDTH + CRITERION_WIDTH + LEVEL_WIDTH * f64::from(scale_len);
     let mut row: u32 = 0;
 
     // Title.
     let title = format!("Grille d'évaluation — {} {}", t.epreuve, t.title);
-    sheet.merge_range(row, 0, row, last_col, &title, &f.title)?;
-    sheet.set_row_height(row, 16.0 * lines(&title, total_width, 0.8))?;
+    sheet.merge(row, 0, row, last_col, &title, &f.title)?;
+    sheet.row_height(row, 16.0 * lines(&title, total_width, 0.8))?;
     layout.fixed.push((row, 0, title));
     row += 1;
     let subtitle = format!("{} — {}", t.modality, t.referential_id);
-    sheet.merge_range(row, 0, row, last_col, &subtitle, &f.subtitle)?;
+    sheet.merge(row, 0, row, last_col, &subtitle, &f.subtitle)?;
     row += 2;
 
     // Identity block.
     for field in &t.identity_fields {
         let value = identity_value(field, establishment, grid);
-        sheet.write_string_with_format(row, 0, field, &f.label)?;
-        sheet.merge_range(row, 1, row, last_col, &value, &f.value)?;
+        sheet.text(row, 0, field, &f.label)?;
+        sheet.merge(row, 1, row, last_col, &value, &f.value)?;
         let height =
             lines(field, CODE_WIDTH, 1.1).max(lines(&value, total_width - CODE_WIDTH, 1.1));
-        sheet.set_row_height(row, 12.5 * height + 2.0)?;
+        sheet.row_height(row, 12.5 * height + 2.0)?;
         layout.fixed.push((row, 0, field.clone()));
         layout.fixed.push((row, 1, value));
         row += 1;
@@ -232,7 +313,7 @@ pub fn write_grid_sheet(
     // The non-conformity notice: its row is always there (blank for a conforme dossier)
     // so that a sheet exported before a dossier's conformity changed keeps its layout.
     if grid.candidate.conforme {
-        sheet.set_row_height(row, 6.0)?;
+        sheet.row_height(row, 6.0)?;
     } else {
         let notice = format!(
             "DOSSIER NON CONFORME — {}",
@@ -241,15 +322,15 @@ pub fn write_grid_sheet(
                 .as_deref()
                 .unwrap_or("dossier incomplet")
         );
-        sheet.merge_range(row, 0, row, last_col, &notice, &f.notice)?;
-        sheet.set_row_height(row, 13.0 * lines(&notice, total_width, 1.0) + 3.0)?;
+        sheet.merge(row, 0, row, last_col, &notice, &f.notice)?;
+        sheet.row_height(row, 13.0 * lines(&notice, total_width, 1.0) + 3.0)?;
     }
     row += 1;
     row += 1;
 
     // Criteria × degrees of mastery.
-    sheet.write_string_with_format(row, 0, "Code", &f.head)?;
-    sheet.write_string_with_format(row, 1, "Critères d'évaluation et indicateurs", &f.head)?;
+    sheet.text(row, 0, "Code", &f.head)?;
+    sheet.text(row, 1, "Critères d'évaluation et indicateurs", &f.head)?;
     layout.fixed.push((row, 0, "Code".to_owned()));
     layout
         .fixed
@@ -257,11 +338,11 @@ pub fn write_grid_sheet(
     let mut head_lines: f64 = 1.0;
     for (i, degree) in t.scale.iter().enumerate() {
         let col = first_level_col + u16::try_from(i).unwrap_or(0);
-        sheet.write_string_with_format(row, col, degree, &f.head)?;
+        sheet.text(row, col, degree, &f.head)?;
         layout.fixed.push((row, col, degree.clone()));
         head_lines = head_lines.max(lines(degree, LEVEL_WIDTH, 1.0));
     }
-    sheet.set_row_height(row, 12.5 * head_lines + 2.0)?;
+    sheet.row_height(row, 12.5 * head_lines + 2.0)?;
     row += 1;
     let chosen: HashMap<&str, u8> = grid
         .levels
@@ -269,36 +350,36 @@ pub fn write_grid_sheet(
         .map(|l| (l.code.as_str(), l.level))
         .collect();
     for criterion in &t.criteria {
-        sheet.write_string_with_format(row, 0, &criterion.code, &f.code)?;
+        sheet.text(row, 0, &criterion.code, &f.code)?;
         layout.fixed.push((row, 0, criterion.code.clone()));
         let mut text = criterion.label.clone();
-        let mut height = lines(&criterion.label, CRITERION_WIDTH, 1.05) * 12.0;
+        let mut height = lines(&criterion.label, CRITERION_WIDTH, 1.1) * 12.0;
         if criterion.indicators.is_empty() {
-            sheet.write_string_with_format(row, 1, &criterion.label, &f.criterion)?;
+            sheet.text(row, 1, &criterion.label, &f.criterion)?;
         } else {
             let indicators: String = criterion
                 .indicators
                 .iter()
                 .map(|i| format!("\n• {i}"))
                 .collect();
-            height += lines(indicators.trim_start(), CRITERION_WIDTH, 1.3) * 9.5;
+            height += lines(indicators.trim_start(), CRITERION_WIDTH, 1.5) * 9.5;
             let segments = [
                 (&f.criterion, criterion.label.as_str()),
                 (&f.indicator, indicators.as_str()),
             ];
-            sheet.write_rich_string_with_format(row, 1, &segments, &f.criterion)?;
+            sheet.rich(row, 1, &segments, &f.criterion)?;
             text.push_str(&indicators);
         }
         layout.fixed.push((row, 1, text));
         for i in 0..scale_len {
             let col = first_level_col + i;
             if chosen.get(criterion.code.as_str()) == Some(&(u8::try_from(i + 1).unwrap_or(0))) {
-                sheet.write_string_with_format(row, col, "X", &f.level)?;
+                sheet.text(row, col, "X", &f.level)?;
             } else {
-                sheet.write_blank(row, col, &f.level)?;
+                sheet.blank(row, col, &f.level)?;
             }
         }
-        sheet.set_row_height(row, height + 4.0)?;
+        sheet.row_height(row, height + 4.0)?;
         layout.criteria.push((criterion.code.clone(), row));
         row += 1;
     }
@@ -306,7 +387,7 @@ pub fn write_grid_sheet(
 
     // Comment boxes.
     for field in &t.comment_fields {
-        sheet.merge_range(row, 0, row, last_col, field, &f.section)?;
+        sheet.merge(row, 0, row, last_col, field, &f.section)?;
         layout.fixed.push((row, 0, field.clone()));
         row += 1;
         let text = grid
@@ -315,8 +396,8 @@ pub fn write_grid_sheet(
             .find(|c| &c.field == field)
             .map(|c| c.text.as_str())
             .unwrap_or("");
-        sheet.merge_range(row, 0, row, last_col, text, &f.comment)?;
-        sheet.set_row_height(row, (12.0 * lines(text, total_width, 1.1)).max(40.0) + 4.0)?;
+        sheet.merge(row, 0, row, last_col, text, &f.comment)?;
+        sheet.row_height(row, (12.0 * lines(text, total_width, 1.1)).max(40.0) + 4.0)?;
         layout.comments.push((field.clone(), row));
         row += 1;
     }
@@ -328,7 +409,7 @@ pub fn write_grid_sheet(
         "Note finale (sur 20)",
     ];
     for (i, label) in labels.iter().enumerate() {
-        sheet.merge_range(row, 0, row, 1, label, &f.label)?;
+        sheet.merge(row, 0, row, 1, label, &f.label)?;
         layout.fixed.push((row, 0, (*label).to_owned()));
         let mark = if i == 0 {
             grid.proposed_mark
@@ -337,20 +418,23 @@ pub fn write_grid_sheet(
             grid.final_mark.or(grid.proposed_mark)
         };
         match mark {
-            Some(m) => sheet.write_number_with_format(row, first_level_col, m, &f.mark)?,
-            None => sheet.write_blank(row, first_level_col, &f.mark)?,
+            Some(m) => sheet.number(row, first_level_col, m, &f.mark)?,
+            None => sheet.blank(row, first_level_col, &f.mark)?,
         };
-        sheet.set_row_height(row, 16.0)?;
+        sheet.row_height(row, 16.0)?;
         row += 1;
     }
     let justification_label = "Justification d'une note finale différente";
-    sheet.write_string_with_format(row, 0, justification_label, &f.label)?;
+    sheet.text(row, 0, justification_label, &f.label)?;
     layout.fixed.push((row, 0, justification_label.to_owned()));
     let justification = grid.justification.as_deref().unwrap_or("");
-    sheet.merge_range(row, 1, row, last_col, justification, &f.comment)?;
-    sheet.set_row_height(
+    sheet.merge(row, 1, row, last_col, justification, &f.comment)?;
+    sheet.row_height(
         row,
-        (12.0 * lines(justification, total_width - CODE_WIDTH, 1.1)).max(26.0) + 2.0,
+        (12.0 * lines(justification, total_width - CODE_WIDTH, 1.1))
+            .max(12.0 * lines(justification_label, CODE_WIDTH, 1.0))
+            .max(26.0)
+            + 4.0,
     )?;
     layout.justification = (row, 1);
     row += 2;
@@ -360,11 +444,11 @@ pub fn write_grid_sheet(
         Some(j) => format!("Jury : {}", j.name),
         None => "Jury : non désigné".to_owned(),
     };
-    sheet.merge_range(row, 0, row, last_col, &jury_title, &f.section)?;
+    sheet.merge(row, 0, row, last_col, &jury_title, &f.section)?;
     row += 1;
-    sheet.write_string_with_format(row, 0, "Rôle", &f.head)?;
-    sheet.write_string_with_format(row, 1, "Membre du jury", &f.head)?;
-    sheet.merge_range(row, first_level_col, row, last_col, "Signature", &f.head)?;
+    sheet.text(row, 0, "Rôle", &f.head)?;
+    sheet.text(row, 1, "Membre du jury", &f.head)?;
+    sheet.merge(row, first_level_col, row, last_col, "Signature", &f.head)?;
     row += 1;
     for member in grid.jury.iter().flat_map(|j| j.members.iter()) {
         let signed = grid
@@ -373,15 +457,15 @@ pub fn write_grid_sheet(
             .find(|s: &&Signature| s.member.id == member.person.id)
             .map(|s| format!("Signé le {}", date_text(s.signed_at)))
             .unwrap_or_else(|| "Non signé".to_owned());
-        sheet.write_string_with_format(row, 0, member.role.label(), &f.value)?;
-        sheet.write_string_with_format(
+        sheet.text(row, 0, member.role.label(), &f.value)?;
+        sheet.text(
             row,
             1,
             &format!("{} {}", member.person.first_name, member.person.last_name),
             &f.value,
         )?;
-        sheet.merge_range(row, first_level_col, row, last_col, &signed, &f.value)?;
-        sheet.set_row_height(row, 15.0)?;
+        sheet.merge(row, first_level_col, row, last_col, &signed, &f.value)?;
+        sheet.row_height(row, 15.0)?;
         row += 1;
     }
     let status = match (grid.status, grid.locked_at) {
@@ -389,21 +473,16 @@ pub fn write_grid_sheet(
         (GridStatus::Locked, None) => "Grille verrouillée".to_owned(),
         (GridStatus::Open, _) => "Grille ouverte : non signée par tout le jury".to_owned(),
     };
-    sheet.merge_range(row, 0, row, last_col, &status, &f.subtitle)?;
+    sheet.merge(row, 0, row, last_col, &status, &f.subtitle)?;
     layout.last_row = row;
 
     // One A4 page, portrait.
-    sheet.set_paper_size(9);
-    sheet.set_portrait();
-    sheet.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
-    sheet.set_print_center_horizontally(true);
-    sheet.set_print_area(0, 0, layout.last_row, last_col)?;
-    sheet.set_print_fit_to_pages(1, 1);
-    sheet.set_footer(format!(
+    let footer = format!(
         "&L&8{} — {}&R&8Page &P / &N",
         grid.session_label,
         candidate_name(&grid.candidate.student)
-    ));
+    );
+    sheet.page_setup(layout.last_row, last_col, &footer)?;
     Ok(layout)
 }
 
@@ -524,8 +603,11 @@ pub fn session_workbook(
     }
     summary.set_landscape();
     summary.set_print_fit_to_pages(1, 0);
+    // Candidate sheets are written row by row: in constant memory, each row goes to a
+    // temporary file as soon as the next one starts (a session of 1,000 candidates would
+    // otherwise hold every sheet and its XML in memory at once).
     for (g, name) in grids.iter().zip(sheet_names(grids)) {
-        let sheet = workbook.add_worksheet();
+        let sheet = workbook.add_worksheet_with_constant_memory();
         sheet.set_name(name)?;
         write_grid_sheet(sheet, &formats, establishment, g)?;
     }

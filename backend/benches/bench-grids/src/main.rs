@@ -1,7 +1,8 @@
 //! `bench-grids [ours|baseline|both] [candidates]`: times the session workbook of
 //! `candidates` (1,000) CCF grids written by the backend's sheet writer (`ours`) and by
-//! rust_xlsxwriter alone writing the same cells (`baseline`: every text, mark and « X »
-//! at its place with the same formats, page setup included; no layout logic). Data in
+//! rust_xlsxwriter alone writing the same cells (`baseline`: every call the writer makes
+//! on a sheet — texts, rich texts, numbers, blanks, merges, heights, page setup — recorded
+//! beforehand with its format and replayed; no layout logic). Data in
 //! memory, no database. Run each mode alone under `/usr/bin/time -v` for its peak memory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use passerelle_api::{
-    Candidate, CandidateGrid, CriterionLevel, GridComment, GridCriterion, GridStatus,
-    GridTemplate, Jury, JuryMember, JuryRole, MarkRule, PersonRef, Signature, TemplateOrigin,
-    DEFAULT_GRID_SCALE, GRID_IDENTITY_FIELDS,
+    Candidate, CandidateGrid, CriterionLevel, GridComment, GridCriterion, GridStatus, GridTemplate,
+    Jury, JuryMember, JuryRole, MarkRule, PersonRef, Signature, TemplateOrigin, DEFAULT_GRID_SCALE,
+    GRID_IDENTITY_FIELDS,
 };
-use rust_xlsxwriter::{Format, Workbook, Worksheet};
-use sheet::{Establishment, Formats, Layout};
+use rust_xlsxwriter::{Format, Workbook};
+use sheet::{Establishment, Formats};
 
 fn person(id: i64, first: &str, last: &str) -> PersonRef {
     PersonRef {
@@ -113,7 +114,8 @@ fn grids(n: usize) -> Vec<CandidateGrid> {
                 levels,
                 comments: vec![GridComment {
                     field: "Appréciation du jury".into(),
-                    text: "Accueil soigné, bonne gestion de l'aléa, reformulation à travailler.".into(),
+                    text: "Accueil soigné, bonne gestion de l'aléa, reformulation à travailler."
+                        .into(),
                 }],
                 disagreements: Vec::new(),
                 proposed_mark: Some(12.5),
@@ -135,74 +137,146 @@ fn grids(n: usize) -> Vec<CandidateGrid> {
         .collect()
 }
 
-/// What the baseline writes for one sheet: the same cells, computed beforehand.
-struct Cells {
-    name: String,
-    texts: Vec<(u32, u16, String)>,
-    numbers: Vec<(u32, u16, f64)>,
-    layout: Layout,
+/// One call the sheet writer makes, recorded with its format.
+enum Op {
+    Width(u16, f64),
+    Height(u32, f64),
+    Text(u32, u16, String, Format),
+    Rich(u32, u16, Vec<(Format, String)>, Format),
+    Number(u32, u16, f64, Format),
+    Blank(u32, u16, Format),
+    Merge(u32, u16, u32, u16, String, Format),
+    Page(u32, u16, String),
 }
 
-fn cells(establishment: &Establishment, grids: &[CandidateGrid]) -> Vec<Cells> {
+#[derive(Default)]
+struct Recorder(Vec<Op>);
+
+type R = Result<(), rust_xlsxwriter::XlsxError>;
+
+impl sheet::GridSink for Recorder {
+    fn column_width(&mut self, col: u16, width: f64) -> R {
+        self.0.push(Op::Width(col, width));
+        Ok(())
+    }
+    fn row_height(&mut self, row: u32, height: f64) -> R {
+        self.0.push(Op::Height(row, height));
+        Ok(())
+    }
+    fn text(&mut self, row: u32, col: u16, text: &str, format: &Format) -> R {
+        self.0
+            .push(Op::Text(row, col, text.to_owned(), format.clone()));
+        Ok(())
+    }
+    fn rich(&mut self, row: u32, col: u16, segments: &[(&Format, &str)], format: &Format) -> R {
+        let segments = segments
+            .iter()
+            .map(|(f, t)| ((*f).clone(), (*t).to_owned()))
+            .collect();
+        self.0.push(Op::Rich(row, col, segments, format.clone()));
+        Ok(())
+    }
+    fn number(&mut self, row: u32, col: u16, value: f64, format: &Format) -> R {
+        self.0.push(Op::Number(row, col, value, format.clone()));
+        Ok(())
+    }
+    fn blank(&mut self, row: u32, col: u16, format: &Format) -> R {
+        self.0.push(Op::Blank(row, col, format.clone()));
+        Ok(())
+    }
+    fn merge(&mut self, r1: u32, c1: u16, r2: u32, c2: u16, text: &str, format: &Format) -> R {
+        self.0
+            .push(Op::Merge(r1, c1, r2, c2, text.to_owned(), format.clone()));
+        Ok(())
+    }
+    fn page_setup(&mut self, last_row: u32, last_col: u16, footer: &str) -> R {
+        self.0.push(Op::Page(last_row, last_col, footer.to_owned()));
+        Ok(())
+    }
+}
+
+/// Every call of every candidate sheet, recorded beforehand (not timed).
+fn record(establishment: &Establishment, grids: &[CandidateGrid]) -> Vec<(String, Vec<Op>)> {
     let formats = Formats::new();
     grids
         .iter()
         .zip(sheet::sheet_names(grids))
         .map(|(g, name)| {
-            let mut scratch = Worksheet::new();
-            let layout = sheet::write_grid_sheet(&mut scratch, &formats, establishment, g).unwrap();
-            let mut texts = layout.fixed.clone();
-            for (code, row) in &layout.criteria {
-                if let Some(l) = g.levels.iter().find(|l| &l.code == code) {
-                    texts.push((*row, layout.first_level_col + u16::from(l.level) - 1, "X".into()));
-                }
-            }
-            for (field, row) in &layout.comments {
-                if let Some(c) = g.comments.iter().find(|c| &c.field == field) {
-                    texts.push((*row, 0, c.text.clone()));
-                }
-            }
-            let mut numbers = Vec::new();
-            if let Some(m) = g.final_mark.or(g.proposed_mark) {
-                numbers.push((layout.final_mark.0, layout.final_mark.1, m));
-            }
-            Cells {
-                name,
-                texts,
-                numbers,
-                layout,
-            }
+            let mut recorder = Recorder::default();
+            sheet::write_grid_sheet(&mut recorder, &formats, establishment, g).unwrap();
+            (name, recorder.0)
         })
         .collect()
 }
 
-fn baseline(sheets: &[Cells], grids: &[CandidateGrid]) -> Vec<u8> {
+/// rust_xlsxwriter alone: the same summary and the recorded calls replayed.
+fn baseline(sheets: &[(String, Vec<Op>)], grids: &[CandidateGrid]) -> Vec<u8> {
     let mut workbook = Workbook::new();
-    let text = Format::new().set_font_size(9).set_text_wrap();
     let number = Format::new().set_num_format("0.0");
     let summary = workbook.add_worksheet();
     summary.set_name(sheet::SUMMARY_SHEET).unwrap();
+    for (col, header) in sheet::SUMMARY_HEADERS.iter().enumerate() {
+        summary.write_string(2, col as u16, *header).unwrap();
+    }
     for (i, g) in grids.iter().enumerate() {
         let row = 3 + i as u32;
-        summary.write_string(row, 0, &g.candidate.number).unwrap();
-        summary.write_string(row, 1, &g.candidate.student.last_name).unwrap();
-        summary.write_string(row, 2, &g.candidate.student.first_name).unwrap();
-        summary.write_string(row, 3, &g.candidate.class_name).unwrap();
-        summary.write_number_with_format(row, 6, g.final_mark.or(g.proposed_mark).unwrap_or(0.0), &number).unwrap();
+        let c = &g.candidate;
+        summary.write_string(row, 0, &c.number).unwrap();
+        summary.write_string(row, 1, &c.student.last_name).unwrap();
+        summary.write_string(row, 2, &c.student.first_name).unwrap();
+        summary.write_string(row, 3, &c.class_name).unwrap();
+        summary
+            .write_string(row, 4, if c.conforme { "Oui" } else { "Non" })
+            .unwrap();
+        for (col, v) in [
+            (5, g.proposed_mark),
+            (6, g.final_mark.or(g.proposed_mark)),
+            (7, Some(4.0)),
+            (8, g.final_mark.or(g.proposed_mark).map(|m| m * 4.0)),
+        ] {
+            if let Some(v) = v {
+                summary
+                    .write_number_with_format(row, col, v, &number)
+                    .unwrap();
+            }
+        }
+        summary.write_string(row, 9, "Verrouillée").unwrap();
     }
-    for s in sheets {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(&s.name).unwrap();
-        for (row, col, t) in &s.texts {
-            sheet.write_string_with_format(*row, *col, t, &text).unwrap();
+    for (name, ops) in sheets {
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(name).unwrap();
+        for op in ops {
+            match op {
+                Op::Width(c, w) => {
+                    sheet.set_column_width(*c, *w).unwrap();
+                }
+                Op::Height(r, h) => {
+                    sheet.set_row_height(*r, *h).unwrap();
+                }
+                Op::Text(r, c, t, f) => {
+                    sheet.write_string_with_format(*r, *c, t, f).unwrap();
+                }
+                Op::Rich(r, c, segments, f) => {
+                    let segments: Vec<(&Format, &str)> =
+                        segments.iter().map(|(f, t)| (f, t.as_str())).collect();
+                    sheet
+                        .write_rich_string_with_format(*r, *c, &segments, f)
+                        .unwrap();
+                }
+                Op::Number(r, c, n, f) => {
+                    sheet.write_number_with_format(*r, *c, *n, f).unwrap();
+                }
+                Op::Blank(r, c, f) => {
+                    sheet.write_blank(*r, *c, f).unwrap();
+                }
+                Op::Merge(r1, c1, r2, c2, t, f) => {
+                    sheet.merge_range(*r1, *c1, *r2, *c2, t, f).unwrap();
+                }
+                Op::Page(last_row, last_col, footer) => {
+                    sheet::GridSink::page_setup(sheet, *last_row, *last_col, footer).unwrap();
+                }
+            }
         }
-        for (row, col, n) in &s.numbers {
-            sheet.write_number_with_format(*row, *col, *n, &number).unwrap();
-        }
-        sheet.set_paper_size(9);
-        sheet.set_portrait();
-        sheet.set_print_area(0, 0, s.layout.last_row, s.layout.last_col).unwrap();
-        sheet.set_print_fit_to_pages(1, 1);
     }
     workbook.save_to_buffer().unwrap()
 }
@@ -236,15 +310,26 @@ fn main() {
                 .unwrap()
                 .len()
         });
-        println!("ours:     {n} candidates, {:.3} s, {} KB", t.as_secs_f64(), size / 1024);
+        println!(
+            "ours:     {n} candidates, {:.3} s, {} KB",
+            t.as_secs_f64(),
+            size / 1024
+        );
         ours = Some(t);
     }
     if mode == "baseline" || mode == "both" {
-        let prepared = cells(&establishment, &data);
+        let prepared = record(&establishment, &data);
         let (t, size) = best_of(runs, || baseline(&prepared, &data).len());
-        println!("baseline: {n} candidates, {:.3} s, {} KB", t.as_secs_f64(), size / 1024);
+        println!(
+            "baseline: {n} candidates, {:.3} s, {} KB",
+            t.as_secs_f64(),
+            size / 1024
+        );
         if let Some(o) = ours {
-            println!("ratio ours / baseline: {:.2}", o.as_secs_f64() / t.as_secs_f64());
+            println!(
+                "ratio ours / baseline: {:.2}",
+                o.as_secs_f64() / t.as_secs_f64()
+            );
         }
     }
 }
