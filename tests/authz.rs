@@ -295,6 +295,13 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
         Some(json!({ "candidate_ids": [candidate] })),
     );
     assert_eq!(status, 200, "{body}");
+    // The session workbook, for the offline import (unchanged: a no-op commit).
+    let (status, _, _, session_book) = server.download(
+        &format!("/api/exam-sessions/{exam_session}/export.xlsx"),
+        &admin_token,
+    );
+    assert_eq!(status, 200);
+    let book_to_commit = session_book.clone();
     let year = a.year_id;
     let csv = class_list.as_bytes().to_vec();
     let expectations: Vec<Expectation> = vec![
@@ -1041,6 +1048,46 @@ fn no_principal_gets_what_is_not_theirs(db: &TestDatabase) {
                     format!("/api/candidates/{candidate}/grid/reopen"),
                     json!({ "reason": "Erreur de saisie" }),
                 )
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/candidates/{id}/grid.xlsx",
+            allowed: &[Teacher, Admin],
+            request: Box::new(move |_| get(format!("/api/candidates/{candidate}/grid.xlsx"))),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exam-sessions/{id}/export.xlsx",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                get(format!("/api/exam-sessions/{exam_session}/export.xlsx"))
+            }),
+        },
+        Expectation {
+            method: "GET",
+            template: "/api/exam-sessions/{id}/export.csv",
+            allowed: &[Admin],
+            request: Box::new(move |_| {
+                get(format!("/api/exam-sessions/{exam_session}/export.csv"))
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exam-sessions/{id}/import/preview",
+            allowed: &[Admin],
+            request: Box::new(move |_| Request {
+                path: format!("/api/exam-sessions/{exam_session}/import/preview"),
+                body: Some(Body::File(session_book.clone())),
+            }),
+        },
+        Expectation {
+            method: "POST",
+            template: "/api/exam-sessions/{id}/import/commit",
+            allowed: &[Admin],
+            request: Box::new(move |_| Request {
+                path: format!("/api/exam-sessions/{exam_session}/import/commit"),
+                body: Some(Body::File(book_to_commit.clone())),
             }),
         },
         Expectation {

@@ -421,3 +421,52 @@ pub struct CandidateGrid {
 pub struct GridReopenInput {
     pub reason: String,
 }
+
+/// What the import of a filled session workbook does with one candidate's sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridImportAction {
+    /// The agreed grid is written (signatures cleared).
+    Update,
+    /// The sheet says what the grid already holds.
+    Unchanged,
+    /// The grid is locked: the sheet is skipped.
+    Locked,
+    /// The sheet has errors: nothing of the file is written.
+    Error,
+}
+
+/// One problem of a filled workbook, located by sheet and cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridImportIssue {
+    pub sheet: String,
+    /// `F12`; none for a whole sheet (missing, unexpected).
+    pub cell: Option<String>,
+    /// `structure_changed`, `missing_sheet`, `unexpected_sheet`, `invalid_level`,
+    /// `several_levels`, `invalid_mark`, `justification_required`, `value_too_long`.
+    pub code: String,
+    /// French, e.g. « Feuille 0001 Zola, cellule F12 : … ».
+    pub message: String,
+}
+
+/// One candidate's sheet in the import report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridImportSheet {
+    pub sheet: String,
+    pub candidate_id: i64,
+    pub number: String,
+    pub action: GridImportAction,
+    /// The mark the sheet gives (final, else proposed from its levels).
+    pub mark: Option<f64>,
+}
+
+/// `POST /api/exam-sessions/{id}/import/preview|commit`: what the file does, sheet by sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridImportReport {
+    pub committed: bool,
+    pub sheets: Vec<GridImportSheet>,
+    pub issues: Vec<GridImportIssue>,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub locked: u32,
+}

@@ -51,11 +51,11 @@ enum Reader {
     Candidate,
 }
 
-struct Context {
+pub(crate) struct Context {
     candidate_id: i64,
     student_id: i64,
     jury_id: Option<i64>,
-    session: SessionRow,
+    pub(crate) session: SessionRow,
     reader: Reader,
 }
 
@@ -63,7 +63,11 @@ fn candidate_not_found(id: i64) -> AppError {
     AppError::not_found(format!("candidat introuvable : {id}"))
 }
 
-fn context(conn: &mut DbConnection, principal: &Principal, id: i64) -> Result<Context, AppError> {
+pub(crate) fn context(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<Context, AppError> {
     let (session_id, student_id, jury_id) = exam_candidates::table
         .find(id)
         .select((
@@ -194,7 +198,7 @@ fn clear_signatures(conn: &mut DbConnection, candidate: i64) -> Result<(), AppEr
     Ok(())
 }
 
-fn build(
+pub(crate) fn build(
     conn: &mut DbConnection,
     snapshot: &Snapshot,
     ctx: &Context,
@@ -335,7 +339,7 @@ fn build(
     })
 }
 
-fn propose(template: &GridTemplate, levels: &[CriterionLevel]) -> Option<f64> {
+pub(crate) fn propose(template: &GridTemplate, levels: &[CriterionLevel]) -> Option<f64> {
     let by_code: BTreeMap<&str, u8> = levels.iter().map(|l| (l.code.as_str(), l.level)).collect();
     let chosen: Vec<Option<u8>> = template
         .criteria
@@ -350,7 +354,7 @@ fn propose(template: &GridTemplate, levels: &[CriterionLevel]) -> Option<f64> {
 
 /// Levels on criteria of the template, in its scale; comments in its fields. 422 naming
 /// the entry otherwise.
-fn check_levels(
+pub(crate) fn check_levels(
     template: &GridTemplate,
     levels: &[CriterionLevel],
     comments: &[GridComment],
@@ -510,31 +514,43 @@ async fn put_agreed(
                 "une note différente de la note proposée doit être justifiée",
             ));
         }
-        let values = (
-            exam_grids::levels.eq(serde_json::to_string(&input.levels)?),
-            exam_grids::comments.eq(serde_json::to_string(&input.comments)?),
-            exam_grids::final_mark.eq(input.final_mark),
-            exam_grids::justification.eq(justification.clone()),
-            exam_grids::status.eq("open"),
-            exam_grids::updated_at.eq(now),
-            exam_grids::updated_by.eq(principal.user_id),
-        );
-        conn.transaction::<_, AppError, _>(|conn| {
-            let updated = diesel::update(exam_grids::table.find(id))
-                .set(values.clone())
-                .execute(conn)?;
-            if updated == 0 {
-                diesel::insert_into(exam_grids::table)
-                    .values((exam_grids::candidate_id.eq(id), values))
-                    .execute(conn)?;
-            }
-            clear_signatures(conn, id)?;
-            Ok(())
-        })?;
+        write_agreed(conn, id, &input, justification, principal.user_id, now)?;
         build(conn, &referentials, &ctx)
     })
     .await?;
     Ok(HttpResponse::Ok().json(grid))
+}
+
+/// Writes the agreed grid of `candidate` (checked by the caller: levels, mark,
+/// justification) and clears the signatures given so far. Shared with the offline import.
+pub(crate) fn write_agreed(
+    conn: &mut DbConnection,
+    candidate: i64,
+    input: &AgreedGridInput,
+    justification: Option<String>,
+    actor: i64,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let values = (
+        exam_grids::levels.eq(serde_json::to_string(&input.levels)?),
+        exam_grids::comments.eq(serde_json::to_string(&input.comments)?),
+        exam_grids::final_mark.eq(input.final_mark),
+        exam_grids::justification.eq(justification),
+        exam_grids::status.eq("open"),
+        exam_grids::updated_at.eq(now),
+        exam_grids::updated_by.eq(actor),
+    );
+    conn.transaction::<_, AppError, _>(|conn| {
+        let updated = diesel::update(exam_grids::table.find(candidate))
+            .set(values.clone())
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(exam_grids::table)
+                .values((exam_grids::candidate_id.eq(candidate), values))
+                .execute(conn)?;
+        }
+        clear_signatures(conn, candidate)
+    })
 }
 
 /// A member signs the agreed grid; the last signature locks it. The grid must assess

@@ -308,6 +308,32 @@ pub fn parse_class_list(
     }
 }
 
+/// Refuses what is not a safe .xlsx (size, zip bombs, another format) before calamine
+/// opens it: for the other importers (offline CCF grids).
+pub fn check_xlsx(bytes: &[u8]) -> Result<(), ImportError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::new(
+            413,
+            "too_large",
+            format!(
+                "fichier trop volumineux : {} Mo au plus",
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    if bytes.is_empty() {
+        return Err(ImportError::new(400, "empty_file", "le fichier est vide"));
+    }
+    match sniff(bytes)? {
+        Content::Xlsx => Ok(()),
+        _ => Err(ImportError::new(
+            415,
+            "wrong_format",
+            "ce fichier n'est pas un classeur .xlsx",
+        )),
+    }
+}
+
 /// The first worksheet of an .xlsx as text rows (1-based row numbers, empty rows left
 /// out), read with the same defences as class lists (zip bombs, cell budgets). For the
 /// other importers (exercise catalogues).
