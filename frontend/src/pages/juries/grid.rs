@@ -326,7 +326,7 @@ fn radio_table(
                                                     disabled={on_pick.is_none()} {onchange}
                                                     aria-label={format!("{} : {}", c.code, t.scale[l - 1])} />
                                                 if let Some(who) = who {
-                                                    <span class="chips">{ for who.iter().map(|n| html! { <span class="chip">{ n.clone() }</span> }) }</span>
+                                                    <span class="who">{ for who.iter().map(|n| html! { <span class="who-chip">{ n.clone() }</span> }) }</span>
                                                 }
                                             </label>
                                         </td>

@@ -255,7 +255,7 @@ fn AdminSession(props: &SessionProps) -> Html {
                 <div class="table-wrap">
                     <table class="data-table" id="candidates-table">
                         <thead><tr>
-                            <th><span class="sr-only">{ "Cocher" }</span></th>
+                            <th><span class="visually-hidden">{ "Cocher" }</span></th>
                             <th>{ "N°" }</th><th>{ "Candidat" }</th><th>{ "Classe" }</th>
                             <th>{ "Jury" }</th><th>{ "Conformité" }</th><th>{ "Grille" }</th>
                         </tr></thead>
