@@ -262,7 +262,7 @@ pub fn GridPage(props: &GridPageProps) -> Html {
                 </div>
             }
             if mode_now == Mode::Mine && member && !locked {
-                <MineEditor key={format!("mine-{}", *generation)} grid={grid.clone()} me={me_id} on_saved={on_saved.clone()} />
+                <MineEditor key="mine" grid={grid.clone()} me={me_id} on_saved={on_saved.clone()} />
             } else {
                 <CommonEditor key={format!("common-{}", *generation)} grid={grid.clone()} me={me_id}
                     {member} {admin} on_saved={on_saved.clone()} />

@@ -156,7 +156,7 @@ fn OpenSessionForm(props: &OpenSessionProps) -> Html {
         let (busy, error, on_opened) = (busy.clone(), error.clone(), props.on_opened.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let parse = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            let parse = |s: &str| s.parse::<chrono::NaiveDate>().ok();
             let (Some(starts_on), Some(ends_on)) = (parse(&starts), parse(&ends)) else {
                 error.set(Some(refusal("Indiquez les dates de la session.")));
                 return;

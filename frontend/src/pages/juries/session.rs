@@ -12,7 +12,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{self, FetchError};
+use crate::api::{self, FetchError, GridImportReport};
 use crate::components::{
     date_fr, form_error, refusal, setter, Download, DownloadButton, ErrorMessage, Loading,
     TextField,
@@ -499,33 +499,19 @@ struct GridImportProps {
     on_done: Callback<()>,
 }
 
-/// The problems of an import report, read loosely: `errors` (or `problems`), each with
-/// `sheet`, `cell` and `message`.
-fn report_errors(report: &serde_json::Value) -> Vec<String> {
-    let list = report
-        .get("errors")
-        .or_else(|| report.get("problems"))
-        .and_then(|v| v.as_array())
-        .cloned()
-        .unwrap_or_default();
-    list.iter()
-        .map(|e| {
-            let field = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-            let (sheet, cell, message) = (field("sheet"), field("cell"), field("message"));
-            match (sheet.is_empty(), cell.is_empty()) {
-                (false, false) => format!("Feuille « {sheet} », cellule {cell} : {message}"),
-                (false, true) => format!("Feuille « {sheet} » : {message}"),
-                _ => message,
-            }
-        })
-        .collect()
+fn plural(n: u32) -> &'static str {
+    if n > 1 {
+        "s"
+    } else {
+        ""
+    }
 }
 
 /// Grids filled offline in the exported workbook: preview, then commit when clean.
 #[function_component]
 fn GridImport(props: &GridImportProps) -> Html {
     let file = use_state(|| None::<web_sys::File>);
-    let report = use_state(|| None::<(bool, serde_json::Value)>);
+    let report = use_state(|| None::<GridImportReport>);
     let busy = use_state(|| false);
     let error = use_state(|| None::<FetchError>);
     let onchange = {
@@ -554,7 +540,7 @@ fn GridImport(props: &GridImportProps) -> Html {
                 busy.set(false);
                 match result {
                     Ok(r) => {
-                        report.set(Some((commit, r)));
+                        report.set(Some(r));
                         if commit {
                             on_done.emit(());
                         }
@@ -564,9 +550,9 @@ fn GridImport(props: &GridImportProps) -> Html {
             });
         })
     };
-    let errors = report
+    let errors: Vec<String> = report
         .as_ref()
-        .map(|(_, r)| report_errors(r))
+        .map(|r| r.issues.iter().map(|i| i.message.clone()).collect())
         .unwrap_or_default();
     html! {
         <section class="block" id="grid-import">
@@ -577,14 +563,17 @@ fn GridImport(props: &GridImportProps) -> Html {
                     <input id="grid-import-file" type="file" accept=".xlsx" {onchange} />
                 </div>
                 <button type="button" class="btn" id="grid-import-preview" disabled={*busy} onclick={step(false)}>{ "Vérifier" }</button>
-                if matches!(&*report, Some((false, _))) && errors.is_empty() {
+                if report.as_ref().is_some_and(|r| !r.committed) && errors.is_empty() {
                     <button type="button" class="btn btn-primary" id="grid-import-commit" disabled={*busy} onclick={step(true)}>{ "Importer" }</button>
                 }
             </div>
             { form_error(&error, "grid-import-error") }
-            if let Some((commit, _)) = &*report {
+            if let Some(r) = &*report {
                 if errors.is_empty() {
-                    <p class="success" id="grid-import-ok">{ if *commit { "Grilles importées." } else { "Aucune erreur : le classeur peut être importé." } }</p>
+                    <p class="success" id="grid-import-ok">{ format!("{} : {} grille{} mise{} à jour, {} inchangée{}, {} verrouillée{} (ignorée{}).",
+                        if r.committed { "Grilles importées" } else { "Aucune erreur, le classeur peut être importé" },
+                        r.updated, plural(r.updated), plural(r.updated), r.unchanged, plural(r.unchanged),
+                        r.locked, plural(r.locked), plural(r.locked)) }</p>
                 } else {
                     <div class="error" role="alert" id="grid-import-errors">
                         <p class="error-title">{ format!("{} erreur{} : rien n'a été importé.", errors.len(), if errors.len() > 1 { "s" } else { "" }) }</p>
