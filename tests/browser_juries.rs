@@ -308,4 +308,21 @@ fn two_jury_members_assess_agree_and_lock_a_grid_on_a_tablet() {
         // Not on this branch yet: the button tells the admin instead of failing silently.
         wait_text(&browser, "#session-actions .inline-error", "");
     }
+
+    // Published, the grid is the student's to read, read-only.
+    click(&browser, "#publish");
+    wait_text(&browser, "#published", "Résultats publiés");
+    sign_out(&browser);
+    sign_in(&browser, &server, STUDENT_EMAIL, "Emma Zola");
+    click(&browser, "#nav-results");
+    let card = wait_text(&browser, ".my-grid", "E31");
+    let text = card.text();
+    assert!(text.contains("Verrouillée"), "{text}");
+    assert!(text.contains(&mark_fr(expected)), "{text}");
+    drop(card);
+    assert!(
+        browser.find_all(".my-grid input").is_empty(),
+        "nothing to fill"
+    );
+    shot(&browser, "juries-student");
 }

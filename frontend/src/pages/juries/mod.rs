@@ -256,3 +256,15 @@ fn OpenSessionForm(props: &OpenSessionProps) -> Html {
         </form>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::mark_fr;
+
+    #[test]
+    fn marks_read_the_french_way() {
+        assert_eq!(mark_fr(14.0), "14");
+        assert_eq!(mark_fr(13.5), "13,5");
+        assert_eq!(mark_fr(0.0), "0");
+    }
+}
