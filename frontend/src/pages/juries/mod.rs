@@ -28,13 +28,9 @@ pub fn person(p: &PersonRef) -> String {
     full_name(&p.first_name, &p.last_name)
 }
 
-/// A mark in French: "13,5", "14".
+/// A mark in French: "13,5", "14" (marks are whole or half points).
 pub fn mark_fr(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-9 {
-        format!("{}", x.round() as i64)
-    } else {
-        format!("{x:.1}").replace('.', ",")
-    }
+    crate::text::number_fr(x)
 }
 
 /// "/examens": the sessions (all of them for an admin, who may open one; a jury member's
