@@ -25,6 +25,11 @@ use passerelle_api::{
     StudentProgress, Suggestion, SuggestionRequest, TeacherAssignment, TokenResponse,
     ValidationInput,
 };
+use passerelle_api::{
+    AgreedGridInput, CandidateGrid, ConformityInput, ExamSession, ExamSessionInput,
+    ExamSessionSummary, GridReopenInput, GridTemplate, GridTemplateInput, GridTemplateSummary,
+    GridTemplateVersion, JuryCandidates, JuryInput, MemberAssessmentInput,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde::Serialize;
@@ -1221,6 +1226,194 @@ async fn download(call: Call, default_name: &str) -> Result<(), FetchError> {
         .await
         .map_err(|e| FetchError::Decode(e.to_string()))?;
     save_file(&bytes, &media_type, &name).map_err(|e| FetchError::Decode(format!("{e:?}")))
+}
+
+// ---------- CCF grids and exam juries ----------
+
+/// `GET /api/grid-templates`
+pub async fn grid_templates() -> Result<Vec<GridTemplateSummary>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/grid-templates")).await
+}
+
+/// `GET /api/grid-templates/{id}`
+pub async fn grid_template(id: &str) -> Result<GridTemplate, FetchError> {
+    signed_in_json(Call::new(
+        Method::GET,
+        format!("/api/grid-templates/{}", encode(id)),
+    ))
+    .await
+}
+
+/// `PUT /api/grid-templates/{id}` (admins): a new version.
+pub async fn save_grid_template(
+    id: &str,
+    input: &GridTemplateInput,
+) -> Result<GridTemplate, FetchError> {
+    let call = Call::new(Method::PUT, format!("/api/grid-templates/{}", encode(id)));
+    signed_in_json(call.json(input)?).await
+}
+
+/// `GET /api/grid-templates/{id}/versions`, newest first.
+pub async fn grid_template_versions(id: &str) -> Result<Vec<GridTemplateVersion>, FetchError> {
+    let url = format!("/api/grid-templates/{}/versions", encode(id));
+    signed_in_json(Call::new(Method::GET, url)).await
+}
+
+/// `GET /api/exam-sessions`
+pub async fn exam_sessions() -> Result<Vec<ExamSessionSummary>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/exam-sessions")).await
+}
+
+/// `POST /api/exam-sessions` (admins).
+pub async fn open_exam_session(input: &ExamSessionInput) -> Result<ExamSession, FetchError> {
+    signed_in_json(Call::new(Method::POST, "/api/exam-sessions").json(input)?).await
+}
+
+/// `GET /api/exam-sessions/{id}`
+pub async fn exam_session(id: i64) -> Result<ExamSession, FetchError> {
+    signed_in_json(Call::new(Method::GET, format!("/api/exam-sessions/{id}"))).await
+}
+
+/// `POST /api/exam-sessions/{id}/juries` (admins).
+pub async fn create_jury(session_id: i64, input: &JuryInput) -> Result<ExamSession, FetchError> {
+    let call = Call::new(
+        Method::POST,
+        format!("/api/exam-sessions/{session_id}/juries"),
+    );
+    signed_in_json(call.json(input)?).await
+}
+
+/// `PUT /api/juries/{id}/candidates` (admins).
+pub async fn assign_candidates(jury_id: i64, candidate_ids: Vec<i64>) -> Result<(), FetchError> {
+    let call = Call::new(Method::PUT, format!("/api/juries/{jury_id}/candidates"))
+        .json(&JuryCandidates { candidate_ids })?;
+    answer_text(call, true).await.map(|_| ())
+}
+
+/// `PUT /api/candidates/{id}/conformity` (admins).
+pub async fn set_conformity(candidate_id: i64, input: &ConformityInput) -> Result<(), FetchError> {
+    let call = Call::new(
+        Method::PUT,
+        format!("/api/candidates/{candidate_id}/conformity"),
+    )
+    .json(input)?;
+    answer_text(call, true).await.map(|_| ())
+}
+
+/// `POST /api/exam-sessions/{id}/publish` (admins).
+pub async fn publish_session(id: i64) -> Result<ExamSession, FetchError> {
+    signed_in_json(Call::new(
+        Method::POST,
+        format!("/api/exam-sessions/{id}/publish"),
+    ))
+    .await
+}
+
+/// `GET /api/candidates/{id}/grid`
+pub async fn candidate_grid(id: i64) -> Result<CandidateGrid, FetchError> {
+    signed_in_json(Call::new(Method::GET, format!("/api/candidates/{id}/grid"))).await
+}
+
+/// `PUT /api/candidates/{id}/grid/mine`: the member's own levels and comments.
+pub async fn save_my_assessment(
+    id: i64,
+    input: &MemberAssessmentInput,
+) -> Result<CandidateGrid, FetchError> {
+    let call = Call::new(Method::PUT, format!("/api/candidates/{id}/grid/mine")).json(input)?;
+    signed_in_json(call).await
+}
+
+/// `PUT /api/candidates/{id}/grid`: the agreed grid.
+pub async fn save_agreed_grid(
+    id: i64,
+    input: &AgreedGridInput,
+) -> Result<CandidateGrid, FetchError> {
+    let call = Call::new(Method::PUT, format!("/api/candidates/{id}/grid")).json(input)?;
+    signed_in_json(call).await
+}
+
+/// `POST /api/candidates/{id}/grid/sign`
+pub async fn sign_grid(id: i64) -> Result<CandidateGrid, FetchError> {
+    signed_in_json(Call::new(
+        Method::POST,
+        format!("/api/candidates/{id}/grid/sign"),
+    ))
+    .await
+}
+
+/// `POST /api/candidates/{id}/grid/reopen` (admins).
+pub async fn reopen_grid(id: i64, reason: String) -> Result<CandidateGrid, FetchError> {
+    let call = Call::new(Method::POST, format!("/api/candidates/{id}/grid/reopen"))
+        .json(&GridReopenInput { reason })?;
+    signed_in_json(call).await
+}
+
+/// `GET /api/my-grids` (students): their grids of published sessions.
+pub async fn my_grids() -> Result<Vec<CandidateGrid>, FetchError> {
+    signed_in_json(Call::new(Method::GET, "/api/my-grids")).await
+}
+
+/// `GET /api/candidates/{id}/grid.xlsx`, saved as a download.
+pub async fn download_candidate_grid(id: i64) -> Result<(), FetchError> {
+    let url = format!("/api/candidates/{id}/grid.xlsx");
+    download(Call::new(Method::GET, url).accept(XLSX), "grille.xlsx").await
+}
+
+/// `GET /api/exam-sessions/{id}/export.xlsx` (`csv: false`) or `.csv`, saved as a download.
+pub async fn download_session_export(id: i64, csv: bool) -> Result<(), FetchError> {
+    let (ext, accept) = if csv {
+        ("csv", "text/csv")
+    } else {
+        ("xlsx", XLSX)
+    };
+    let url = format!("/api/exam-sessions/{id}/export.{ext}");
+    download(
+        Call::new(Method::GET, url).accept(accept),
+        &format!("session.{ext}"),
+    )
+    .await
+}
+
+/// One problem of a filled workbook (mirror of the server's `GridImportIssue`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GridImportIssue {
+    #[serde(default)]
+    pub sheet: String,
+    #[serde(default)]
+    pub cell: Option<String>,
+    /// French, naming the sheet and the cell.
+    pub message: String,
+}
+
+/// What the import of a filled session workbook does (mirror of the server's
+/// `GridImportReport`, read leniently).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GridImportReport {
+    #[serde(default)]
+    pub committed: bool,
+    #[serde(default)]
+    pub issues: Vec<GridImportIssue>,
+    #[serde(default)]
+    pub updated: u32,
+    #[serde(default)]
+    pub unchanged: u32,
+    #[serde(default)]
+    pub locked: u32,
+}
+
+/// `POST /api/exam-sessions/{id}/import/preview` (`commit: false`) or `/commit`, the xlsx as
+/// the body.
+pub async fn import_grids(
+    id: i64,
+    file: &web_sys::File,
+    commit: bool,
+) -> Result<GridImportReport, FetchError> {
+    let step = if commit { "commit" } else { "preview" };
+    let url = format!(
+        "/api/exam-sessions/{id}/import/{step}?file_name={}",
+        encode(&file.name())
+    );
+    signed_in_json(Call::new(Method::POST, url).file(file)).await
 }
 
 // ---------- Audit log ----------

@@ -10,9 +10,10 @@ use crate::pages::admin::{
     AdminAccountsPage, AdminClassesPage, AdminEstablishmentPage, AdminImportPage, AdminJournalPage,
 };
 use crate::pages::{
-    AccountPage, ActivatePage, ClassPage, ClassProgressPage, CoveragePage, ExerciseEditorPage,
-    ExerciseImportPage, ExercisePage, ExercisesPage, FicheEditorPage, FichePage, HomePage,
-    ItemPage, MyClassPage, MyClassesPage, NotFoundPage, PortfolioPage, ReferentialPage,
+    AccountPage, ActivatePage, ClassPage, ClassProgressPage, CoveragePage, ExamSessionPage,
+    ExamSessionsPage, ExerciseEditorPage, ExerciseImportPage, ExercisePage, ExercisesPage,
+    FicheEditorPage, FichePage, GridPage, GridTemplatePage, GridTemplatesPage, HomePage, ItemPage,
+    MyClassPage, MyClassesPage, MyResultsPage, NotFoundPage, PortfolioPage, ReferentialPage,
     ReviewsPage, SearchPage, SignInPage, StudentProgressPage,
 };
 
@@ -75,6 +76,19 @@ pub enum Route {
     /// `?classe=` picks one of the student's classes.
     #[at("/eleves/:id/suivi")]
     StudentProgress { id: i64 },
+    /// Admins: the exam sessions; jury members: « Mes jurys ».
+    #[at("/examens")]
+    ExamSessions,
+    #[at("/examens/:id")]
+    ExamSession { id: i64 },
+    #[at("/candidats/:id/grille")]
+    CandidateGrid { id: i64 },
+    #[at("/grilles")]
+    GridTemplates,
+    #[at("/grilles/:id")]
+    GridTemplate { id: String },
+    #[at("/mes-resultats")]
+    MyResults,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -117,6 +131,11 @@ fn gated(role: Option<Role>, establishment: bool, page: Html) -> Html {
 /// A page for teachers and admins (exercises, progressions, coverage).
 fn staff(page: Html) -> Html {
     html! { <Gate any_of={vec![Role::Teacher, Role::Admin]}>{ page }</Gate> }
+}
+
+/// A page for jury members (jury accounts and teachers sitting on a jury) and admins.
+fn jury(page: Html) -> Html {
+    html! { <Gate any_of={vec![Role::Jury, Role::Teacher, Role::Admin]}>{ page }</Gate> }
 }
 
 pub fn switch(route: Route) -> Html {
@@ -165,6 +184,15 @@ pub fn switch(route: Route) -> Html {
         Route::StudentProgress { id } => {
             gated(None, false, html! { <StudentProgressPage key={id} {id} /> })
         }
+        Route::ExamSessions => jury(html! { <ExamSessionsPage /> }),
+        Route::ExamSession { id } => jury(html! { <ExamSessionPage key={id} {id} /> }),
+        Route::CandidateGrid { id } => jury(html! { <GridPage key={id} {id} /> }),
+        Route::GridTemplates => gated(admin, true, html! { <GridTemplatesPage /> }),
+        Route::GridTemplate { id } => {
+            let key = id.clone();
+            gated(admin, true, html! { <GridTemplatePage {key} {id} /> })
+        }
+        Route::MyResults => gated(Some(Role::Student), false, html! { <MyResultsPage /> }),
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }
@@ -198,6 +226,17 @@ mod tests {
         assert_eq!(
             target("/eleves/9/suivi"),
             Some(Route::StudentProgress { id: 9 })
+        );
+        assert_eq!(target("/examens/5"), Some(Route::ExamSession { id: 5 }));
+        assert_eq!(
+            target("/candidats/8/grille"),
+            Some(Route::CandidateGrid { id: 8 })
+        );
+        assert_eq!(
+            target("/grilles/bacpro-agora:E31"),
+            Some(Route::GridTemplate {
+                id: "bacpro-agora:E31".to_owned()
+            })
         );
         assert_eq!(target("//evil.example/x"), None);
         assert_eq!(target("https://evil.example/"), None);

@@ -20,6 +20,10 @@ pub enum Download {
     Passeport { student_id: i64 },
     /// A student's fiches and attachments as a zip.
     Portfolio { student_id: i64 },
+    /// A candidate's CCF grid as xlsx.
+    CandidateGrid { candidate_id: i64 },
+    /// An exam session's workbook (`csv: false`) or its CSV for the exam office.
+    Session { session_id: i64, csv: bool },
 }
 
 #[derive(Properties, PartialEq)]
@@ -60,6 +64,12 @@ pub fn DownloadButton(props: &DownloadButtonProps) -> Html {
                     }
                     Download::Portfolio { student_id } => {
                         api::download_portfolio(*student_id).await
+                    }
+                    Download::CandidateGrid { candidate_id } => {
+                        api::download_candidate_grid(*candidate_id).await
+                    }
+                    Download::Session { session_id, csv } => {
+                        api::download_session_export(*session_id, *csv).await
                     }
                 };
                 busy.set(false);

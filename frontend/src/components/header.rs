@@ -20,7 +20,10 @@ fn role_links(me: &Me) -> Vec<(Route, &'static str, &'static str)> {
             (Route::AdminAccounts, "Comptes", "nav-accounts"),
             (Route::AdminImport, "Import de listes", "nav-import"),
             (Route::AdminJournal, "Journal", "nav-journal"),
+            (Route::ExamSessions, "Examens", "nav-exams"),
         ]);
+    } else if me.roles.contains(&Role::Jury) || me.roles.contains(&Role::Teacher) {
+        links.push((Route::ExamSessions, "Mes jurys", "nav-juries"));
     }
     if me.roles.contains(&Role::Teacher) {
         links.push((Route::MyClasses, "Mes classes", "nav-my-classes"));
@@ -32,6 +35,7 @@ fn role_links(me: &Me) -> Vec<(Route, &'static str, &'static str)> {
     if me.roles.contains(&Role::Student) {
         links.push((Route::Portfolio, "Mon portfolio", "nav-portfolio"));
         links.push((Route::MyClass, "Ma classe", "nav-my-class"));
+        links.push((Route::MyResults, "Mes résultats", "nav-results"));
     }
     links
 }
@@ -98,6 +102,7 @@ pub fn Header() -> Html {
                                 (&to, &route),
                                 (Route::Portfolio, Some(Route::FicheNew | Route::FicheEdit { .. } | Route::Fiche { .. } | Route::StudentProgress { .. }))
                                     | (Route::Reviews, Some(Route::Fiche { .. }))
+                                    | (Route::ExamSessions, Some(Route::ExamSession { .. } | Route::CandidateGrid { .. } | Route::GridTemplates | Route::GridTemplate { .. }))
                             );
                             html! {
                                 <Link<Route> {to} classes={classes!("rolelink", active.then_some("active"))}>

@@ -6,6 +6,7 @@ mod coverage;
 mod exercises;
 mod home;
 mod item;
+mod juries;
 mod not_found;
 mod portfolio;
 mod progression;
@@ -22,6 +23,9 @@ pub use coverage::CoveragePage;
 pub use exercises::{ExerciseEditorPage, ExerciseImportPage, ExercisePage, ExercisesPage};
 pub use home::HomePage;
 pub use item::ItemPage;
+pub use juries::{
+    ExamSessionPage, ExamSessionsPage, GridPage, GridTemplatePage, GridTemplatesPage, MyResultsPage,
+};
 pub use not_found::NotFoundPage;
 pub use portfolio::{FicheEditorPage, FichePage, PortfolioPage};
 pub use referential::ReferentialPage;
