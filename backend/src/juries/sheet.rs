@@ -656,3 +656,32 @@ pub fn session_csv_bytes(grids: &[CandidateGrid]) -> Result<Vec<u8>, csv::Error>
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::{sheet_name, SUMMARY_SHEET};
+
+    #[test]
+    fn sheet_names_are_short_clean_and_unique() {
+        let mut taken = HashSet::new();
+        taken.insert(SUMMARY_SHEET.to_lowercase());
+        assert_eq!(sheet_name("0001", "Zola", &mut taken), "0001 Zola");
+        assert_eq!(
+            sheet_name("0002", "O'Neil [B/C]?*", &mut taken),
+            "0002 O'Neil BC"
+        );
+        let long = sheet_name("0003", &"Très-long-nom ".repeat(5), &mut taken);
+        assert!(long.chars().count() <= 31, "{long}");
+        let again = sheet_name("0003", &"Très-long-nom ".repeat(5), &mut taken);
+        assert!(
+            again.ends_with(" (2)") && again.chars().count() <= 31,
+            "{again}"
+        );
+        assert_ne!(sheet_name("0004", "zola", &mut taken), "0001 Zola");
+        // The summary's name is never taken by a candidate.
+        let mut bare = HashSet::new();
+        assert_eq!(sheet_name("", SUMMARY_SHEET, &mut bare), "Synthèse (2)");
+    }
+}
