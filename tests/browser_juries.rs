@@ -295,19 +295,14 @@ fn two_jury_members_assess_agree_and_lock_a_grid_on_a_tablet() {
     click(&browser, "#export-xlsx");
     std::thread::sleep(std::time::Duration::from_millis(300));
     wait_js(&browser, "document.querySelector('#export-xlsx') && !document.querySelector('#export-xlsx').disabled");
-    if status == 200 {
-        // The route exists: the workbook comes and the button reports no error.
-        assert!(bytes.starts_with(b"PK"), "an xlsx (zip) workbook");
-        assert!(
-            browser
-                .find_all("#session-actions .inline-error")
-                .is_empty(),
-            "the export downloads without error"
-        );
-    } else {
-        // Not on this branch yet: the button tells the admin instead of failing silently.
-        wait_text(&browser, "#session-actions .inline-error", "");
-    }
+    assert_eq!(status, 200, "the session workbook downloads");
+    assert!(bytes.starts_with(b"PK"), "an xlsx (zip) workbook");
+    assert!(
+        browser
+            .find_all("#session-actions .inline-error")
+            .is_empty(),
+        "the export downloads without error"
+    );
 
     // Published, the grid is the student's to read, read-only.
     click(&browser, "#publish");

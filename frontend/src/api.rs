@@ -1374,40 +1374,13 @@ pub async fn download_session_export(id: i64, csv: bool) -> Result<(), FetchErro
     .await
 }
 
-/// One problem of a filled workbook (mirror of the server's `GridImportIssue`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct GridImportIssue {
-    #[serde(default)]
-    pub sheet: String,
-    #[serde(default)]
-    pub cell: Option<String>,
-    /// French, naming the sheet and the cell.
-    pub message: String,
-}
-
-/// What the import of a filled session workbook does (mirror of the server's
-/// `GridImportReport`, read leniently).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct GridImportReport {
-    #[serde(default)]
-    pub committed: bool,
-    #[serde(default)]
-    pub issues: Vec<GridImportIssue>,
-    #[serde(default)]
-    pub updated: u32,
-    #[serde(default)]
-    pub unchanged: u32,
-    #[serde(default)]
-    pub locked: u32,
-}
-
 /// `POST /api/exam-sessions/{id}/import/preview` (`commit: false`) or `/commit`, the xlsx as
 /// the body.
 pub async fn import_grids(
     id: i64,
     file: &web_sys::File,
     commit: bool,
-) -> Result<GridImportReport, FetchError> {
+) -> Result<passerelle_api::GridImportReport, FetchError> {
     let step = if commit { "commit" } else { "preview" };
     let url = format!(
         "/api/exam-sessions/{id}/import/{step}?file_name={}",

@@ -12,7 +12,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{self, FetchError, GridImportReport};
+use crate::api::{self, FetchError};
 use crate::components::{
     date_fr, form_error, refusal, setter, Download, DownloadButton, ErrorMessage, Loading,
     TextField,
@@ -20,6 +20,7 @@ use crate::components::{
 use crate::route::Route;
 use crate::session::use_session;
 use crate::state::{use_api, Load};
+use passerelle_api::GridImportReport;
 
 use super::person;
 
