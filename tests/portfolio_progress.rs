@@ -164,7 +164,7 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
     let ccf_items = empty.items.iter().filter(|i| i.ccf).count();
     assert_eq!(empty.missing.len(), ccf_items);
     assert!(ccf_items > 50, "{ccf_items}");
-    fill_portfolio(&server, &s);
+    let [_, _, f3, _] = fill_portfolio(&server, &s);
     let (_, doc) = server.get("/api/openapi.json");
 
     for token in [&s.student, &s.teacher, &s.school.admin] {
@@ -276,6 +276,38 @@ fn progress_counts_fiches_levels_blocs_and_what_is_missing(db: &TestDatabase) {
     assert_eq!(evidenced("T.1.1.1"), json!(1));
     assert_eq!(evidenced("T.2.1.1"), json!(0));
     assert_eq!(evidenced("D1"), Value::Null, "grouping rows carry no count");
+
+    // A change made through a second server on the same database shows on the first,
+    // which had read the class before: what a server keeps of a class's fiches is
+    // checked against the database on every read.
+    let second = TestServer::start(db, &referentials_dir(), None);
+    validate(
+        &second,
+        &s.teacher,
+        f3,
+        json!([{ "code": "T.2.1.1", "level": 3 }]),
+    );
+    let (status, body) = server.call("GET", &class_path, Some(&s.teacher), None);
+    let c: ClassProgress = decode(status, body);
+    let lea = &c.students[0];
+    let t211 = lea.cells[position(&c.items, "T.2.1.1")];
+    assert_eq!((t211.validated, t211.pending, t211.level), (1, 0, Some(3)));
+    assert_eq!((lea.fiches_validated, lea.fiches_pending), (3, 0));
+    assert_eq!(lea.blocs_evidenced, [2, 1, 0, 1]);
+    let (_, coverage) = server.call(
+        "GET",
+        &format!("/api/classes/{}/coverage", s.class),
+        Some(&s.teacher),
+        None,
+    );
+    let row = coverage["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["code"] == "T.2.1.1")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(row["students_evidenced"], json!(1), "{row}");
 
     // Strangers: 404 whether the student exists or not; a student has no class view.
     for token in [&s.classmate, &s.other_teacher, &s.other_admin] {

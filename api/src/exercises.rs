@@ -230,10 +230,25 @@ pub struct CoverageExercise {
 }
 
 /// A cell: exercise column `exercise` (index into `Coverage::exercises`) practises the row.
+/// On the wire a pair `[exercise, strength]`: a class matrix holds thousands of cells, and
+/// field names would be most of its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(u32, LinkStrength)", into = "(u32, LinkStrength)")]
 pub struct CoverageCell {
     pub exercise: u32,
     pub strength: LinkStrength,
+}
+
+impl From<(u32, LinkStrength)> for CoverageCell {
+    fn from((exercise, strength): (u32, LinkStrength)) -> Self {
+        CoverageCell { exercise, strength }
+    }
+}
+
+impl From<CoverageCell> for (u32, LinkStrength) {
+    fn from(cell: CoverageCell) -> Self {
+        (cell.exercise, cell.strength)
+    }
 }
 
 /// Where an item stands.
@@ -410,4 +425,21 @@ pub struct CatalogueImportReport {
     pub rows: Vec<CatalogueRowReport>,
     pub created: u32,
     pub errors: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CoverageCell, LinkStrength};
+
+    #[test]
+    fn a_coverage_cell_travels_as_a_pair() {
+        let cell = CoverageCell {
+            exercise: 7,
+            strength: LinkStrength::Implied,
+        };
+        let json = serde_json::to_string(&cell).unwrap_or_default();
+        assert_eq!(json, r#"[7,"implied"]"#);
+        let back: Result<CoverageCell, _> = serde_json::from_str(&json);
+        assert_eq!(back.ok(), Some(cell));
+    }
 }

@@ -479,8 +479,11 @@ pub struct BlocProgress {
     pub evidenced: u32,
 }
 
-/// What one student has shown of one item.
+/// What one student has shown of one item. On the wire a triple `[validated, pending,
+/// level]`: a class heatmap holds thousands of cells, and field names would be most of
+/// its bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(u32, u32, Option<u8>)", into = "(u32, u32, Option<u8>)")]
 pub struct ProgressCell {
     /// Validated fiches showing it.
     pub validated: u32,
@@ -488,6 +491,22 @@ pub struct ProgressCell {
     pub pending: u32,
     /// Latest level set by a teacher (1-based), if any.
     pub level: Option<u8>,
+}
+
+impl From<(u32, u32, Option<u8>)> for ProgressCell {
+    fn from((validated, pending, level): (u32, u32, Option<u8>)) -> Self {
+        ProgressCell {
+            validated,
+            pending,
+            level,
+        }
+    }
+}
+
+impl From<ProgressCell> for (u32, u32, Option<u8>) {
+    fn from(cell: ProgressCell) -> Self {
+        (cell.validated, cell.pending, cell.level)
+    }
 }
 
 /// `GET /api/students/{id}/progress`.
@@ -563,4 +582,22 @@ pub struct FicheQuery {
     pub student_id: Option<i64>,
     #[serde(default)]
     pub status: Option<FicheStatus>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProgressCell;
+
+    #[test]
+    fn a_progress_cell_travels_as_a_triple() {
+        let cell = ProgressCell {
+            validated: 2,
+            pending: 1,
+            level: Some(4),
+        };
+        let json = serde_json::to_string(&cell).unwrap_or_default();
+        assert_eq!(json, "[2,1,4]");
+        let back: Result<ProgressCell, _> = serde_json::from_str("[0,0,null]");
+        assert_eq!(back.ok(), Some(ProgressCell::default()));
+    }
 }

@@ -393,6 +393,7 @@ diesel::table! {
         submitted_at -> Nullable<Timestamp>,
         validated_at -> Nullable<Timestamp>,
         validated_by -> Nullable<BigInt>,
+        revision -> BigInt,
     }
 }
 

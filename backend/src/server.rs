@@ -22,6 +22,8 @@ pub struct AppState {
     pub catalog: Arc<referentials::catalog::Catalog>,
     pub tokens: TokenConfig,
     pub hasher: PasswordHasher,
+    /// What each class's fiches add up to, kept between reads (checked on each).
+    pub evidence: Arc<crate::portfolio::progress::EvidenceCache>,
 }
 
 /// The OpenAPI 3.1 document of the API, kept beside the code and checked by the tests
@@ -41,6 +43,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
         catalog: Arc::default(),
         tokens: options.tokens,
         hasher: PasswordHasher::default(),
+        evidence: Arc::default(),
     });
     let spa_dir = options.spa_dir;
     if !spa_dir.join("index.html").is_file() {

@@ -20,7 +20,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use passerelle_api::{
     Coverage, CoverageCell, CoverageExercise, CoverageRequest, CoverageRow, CoverageStatus,
-    FicheStatus, ItemKind, ItemLink, LinkStrength,
+    ItemKind, ItemLink, LinkStrength,
 };
 use rust_xlsxwriter::{
     ConditionalFormatCell, ConditionalFormatCellRule, Format, FormatAlign, FormatBorder, Workbook,
@@ -33,9 +33,10 @@ use super::{staff_establishment, store};
 use crate::auth::store::Principal;
 use crate::db::run;
 use crate::error::AppError;
+use crate::portfolio::progress::EvidenceCache;
 use crate::referentials::api::snapshot;
 use crate::referentials::catalog::{Entry, Snapshot};
-use crate::schema::{class_exercises, exercise_items, fiche_items, fiches};
+use crate::schema::{class_exercises, exercise_items};
 use crate::server::AppState;
 use crate::upload::{attachment, XLSX_MIME};
 
@@ -279,25 +280,25 @@ pub fn build(
 }
 
 /// Students of the class with a validated fiche showing each item of the class's
-/// referential, in one query keyed on the class.
+/// referential: from what its fiches add up to (kept between reads, see
+/// [`EvidenceCache`]).
 fn class_evidence(
     conn: &mut crate::db::DbConnection,
+    cache: &EvidenceCache,
+    entry: &Entry,
     class_id: i64,
-    referential_id: &str,
 ) -> Result<Evidence, AppError> {
-    let rows: Vec<(String, i64)> = fiche_items::table
-        .inner_join(fiches::table)
-        .filter(fiches::class_id.eq(class_id))
-        .filter(fiches::status.eq(FicheStatus::Validated.as_str()))
-        .filter(fiches::referential_id.eq(referential_id))
-        .select((fiche_items::item_code, fiches::student_id))
-        .distinct()
-        .load(conn)?;
-    let mut evidence = Evidence::new();
-    for (code, _) in rows {
-        *evidence.entry(code).or_insert(0) += 1;
-    }
-    Ok(evidence)
+    let layout = &entry.progress;
+    let counts = cache
+        .of_class(conn, entry, class_id)?
+        .students_evidenced(layout);
+    Ok(layout
+        .items
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(item, n)| (item.code.clone(), n))
+        .collect())
 }
 
 /// The links of every exercise in a class's progression, in one query keyed on the class
@@ -368,6 +369,7 @@ async fn compute_class(
 ) -> Result<Coverage, AppError> {
     let referentials = snapshot(state).await?;
     let on = filter.on.unwrap_or_else(|| Utc::now().date_naive());
+    let cache = state.evidence.clone();
     run(&state.pool, move |conn| {
         let (_, class_name, _, _, referential_id, _) = taught_class(conn, &principal, class_id)?;
         let entry = referentials
@@ -376,7 +378,7 @@ async fn compute_class(
         check_filter(entry, &filter)?;
         let assignments = of_class(conn, class_id, on)?;
         let links = class_links(conn, class_id)?;
-        let evidence = class_evidence(conn, class_id, &referential_id)?;
+        let evidence = class_evidence(conn, &cache, entry, class_id)?;
         let columns = assignments
             .into_iter()
             .map(|a| CoverageExercise {

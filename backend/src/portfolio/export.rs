@@ -752,7 +752,7 @@ fn student_archive(
     today: NaiveDate,
 ) -> Result<std::fs::File, AppError> {
     let entry = entry_of(snapshot, &class.referential_id)?;
-    let layout = Layout::of(entry);
+    let layout = &entry.progress;
     let identity = Identity {
         student: person(conn, student_id)?,
         class_name: class.class_name.clone(),
@@ -762,7 +762,7 @@ fn student_archive(
     let rows = student_rows(conn, student_id, class.class_id)?;
     let all = bundles(conn, rows)?;
     let refs: Vec<&Bundle> = all.iter().collect();
-    let passeport = workbook(snapshot, entry, &layout, &identity, &refs)
+    let passeport = workbook(snapshot, entry, layout, &identity, &refs)
         .map_err(internal("passeport workbook"))?;
 
     let file = tempfile::tempfile().map_err(internal("temporary file"))?;
@@ -816,7 +816,7 @@ fn class_archive(
     today: NaiveDate,
 ) -> Result<std::fs::File, AppError> {
     let entry = entry_of(snapshot, referential_id)?;
-    let layout = Layout::of(entry);
+    let layout = &entry.progress;
     let students = students_of(conn, class_id)?;
     let rows = class_rows(conn, class_id)?;
     let all = bundles(conn, rows)?;
@@ -847,7 +847,7 @@ fn class_archive(
             referential: referential_heading(entry),
             exported_on: today,
         };
-        let book = workbook(snapshot, entry, &layout, &identity, &fiches)
+        let book = workbook(snapshot, entry, layout, &identity, &fiches)
             .map_err(internal("passeport workbook"))?;
         put(
             &mut zip,
@@ -926,7 +926,7 @@ async fn passeport(
     let (bytes, student) = run(&state.pool, move |conn| {
         let class = access::student_portfolio(conn, &principal, student_id, class_id)?;
         let entry = entry_of(&referentials, &class.referential_id)?;
-        let layout = Layout::of(entry);
+        let layout = &entry.progress;
         let identity = Identity {
             student: person(conn, student_id)?,
             class_name: class.class_name.clone(),
@@ -936,7 +936,7 @@ async fn passeport(
         let rows = student_rows(conn, student_id, class.class_id)?;
         let all = bundles(conn, rows)?;
         let refs: Vec<&Bundle> = all.iter().collect();
-        let bytes = workbook(&referentials, entry, &layout, &identity, &refs)
+        let bytes = workbook(&referentials, entry, layout, &identity, &refs)
             .map_err(internal("passeport workbook"))?;
         Ok((bytes, identity.student))
     })

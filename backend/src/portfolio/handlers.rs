@@ -12,7 +12,7 @@ use passerelle_api::{
 
 use super::access::{self, Standing};
 use super::notifications;
-use super::store::{self, FicheRow};
+use super::store::{self, FicheRow, SummaryRow};
 use crate::auth::store::Principal;
 use crate::db::{run, DbConnection};
 use crate::error::AppError;
@@ -54,7 +54,7 @@ async fn list(
         let rows = if principal.has(Role::Student) {
             let mut q = fiches::table
                 .filter(fiches::student_id.eq(principal.user_id))
-                .select(FicheRow::as_select())
+                .select(SummaryRow::as_select())
                 .order(fiches::updated_at.desc())
                 .into_boxed();
             if let Some(status) = query.status {
@@ -75,7 +75,7 @@ pub(crate) fn reviewable(
     conn: &mut DbConnection,
     principal: &Principal,
     query: &FicheQuery,
-) -> Result<Vec<FicheRow>, AppError> {
+) -> Result<Vec<SummaryRow>, AppError> {
     let Some(establishment) = principal.establishment_id else {
         return Err(AppError::forbidden(
             "votre compte n'est rattaché à aucun établissement",
@@ -89,7 +89,7 @@ pub(crate) fn reviewable(
     let mut q = fiches::table
         .filter(fiches::establishment_id.eq(establishment))
         .filter(fiches::status.ne(FicheStatus::Draft.as_str()))
-        .select(FicheRow::as_select())
+        .select(SummaryRow::as_select())
         .into_boxed();
     if !principal.has(Role::Admin) {
         let taught: Vec<i64> = class_teachers::table

@@ -16,7 +16,6 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use passerelle_api::{
     AttrValue, BlocProgress, ClassProgress, FicheStatus, ItemKind, PersonRef, ProgressCell,
@@ -47,7 +46,8 @@ pub struct PortfolioQuery {
 
 /// The rows of every progress view (and the columns of the passeport): the referential's
 /// mappable items in display order, each with its bloc, and the blocs with their units.
-#[derive(Debug, Clone)]
+/// Depends on the referential only: built once per snapshot ([`Entry::progress`]).
+#[derive(Debug, Clone, Default)]
 pub struct Layout {
     pub scale: Vec<String>,
     pub items: Vec<ProgressItem>,
@@ -166,9 +166,6 @@ pub struct Evidence {
     pub student_id: i64,
     pub fiche_id: i64,
     pub status: FicheStatus,
-    /// When a validated fiche was validated: the latest level of an item is the one of
-    /// the latest validation (then the highest fiche id).
-    pub validated_at: Option<NaiveDateTime>,
     pub code: String,
     pub level: Option<i16>,
 }
@@ -176,71 +173,70 @@ pub struct Evidence {
 /// Statuses that count: validated fiches, and submitted ones (pending).
 const COUNTED: [&str; 2] = ["submitted", "validated"];
 
-/// (student, fiche, validated?, validated_at, item code, level).
-type EvidenceRow = (i64, i64, bool, Option<NaiveDateTime>, String, Option<i16>);
+/// (student, fiche, validated?, item code, level).
+type EvidenceRow = (i64, i64, bool, String, Option<i16>);
 
 fn evidence(rows: Vec<EvidenceRow>) -> Vec<Evidence> {
     rows.into_iter()
-        .map(
-            |(student_id, fiche_id, validated, validated_at, code, level)| Evidence {
-                student_id,
-                fiche_id,
-                status: if validated {
-                    FicheStatus::Validated
-                } else {
-                    FicheStatus::Submitted
-                },
-                validated_at,
-                code,
-                level,
+        .map(|(student_id, fiche_id, validated, code, level)| Evidence {
+            student_id,
+            fiche_id,
+            status: if validated {
+                FicheStatus::Validated
+            } else {
+                FicheStatus::Submitted
             },
-        )
+            code,
+            level,
+        })
         .collect()
 }
 
-/// The items of the class's submitted and validated fiches, in one query keyed on the
-/// class (index `fiches_by_class`, then each fiche's items by primary key).
-pub fn evidence_of_class(
+/// The items of the counted fiches of a class (or of one student in it) for the class's
+/// referential (their codes are that referential's), in validation
+/// order (validation time, then fiche id), so that the latest level of an item is the
+/// last one read. The engine sorts them: reading the timestamps out to compare them
+/// here cost more than the rest of the tally. Both read the covering indexes
+/// `fiches_by_class` and `fiche_items_levels`, never the fiche rows.
+fn evidence_where(
     conn: &mut DbConnection,
     class_id: i64,
+    referential_id: &str,
+    student_id: Option<i64>,
 ) -> Result<Vec<Evidence>, AppError> {
-    let rows: Vec<EvidenceRow> = fiches::table
+    let mut query = fiches::table
         .inner_join(fiche_items::table)
         .filter(fiches::class_id.eq(class_id))
         .filter(fiches::status.eq_any(COUNTED))
+        .filter(fiches::referential_id.eq(referential_id))
         .select((
             fiches::student_id,
             fiches::id,
             fiches::status.eq(FicheStatus::Validated.as_str()),
-            fiches::validated_at,
             fiche_items::item_code,
             fiche_items::level,
         ))
-        .load(conn)?;
-    Ok(evidence(rows))
+        .order((fiches::validated_at.asc(), fiches::id.asc()))
+        .into_boxed();
+    if let Some(student_id) = student_id {
+        query = query.filter(fiches::student_id.eq(student_id));
+    }
+    Ok(evidence(query.load::<EvidenceRow>(conn)?))
 }
 
-/// The items of one student's submitted and validated fiches for one class.
+/// The items of one student's submitted and validated fiches for one class (of its
+/// referential).
 pub fn evidence_of_student(
     conn: &mut DbConnection,
     student_id: i64,
-    class_id: i64,
+    class: &StudentClass,
 ) -> Result<Vec<Evidence>, AppError> {
-    let rows: Vec<EvidenceRow> = fiches::table
-        .inner_join(fiche_items::table)
-        .filter(fiches::student_id.eq(student_id))
-        .filter(fiches::class_id.eq(class_id))
-        .filter(fiches::status.eq_any(COUNTED))
-        .select((
-            fiches::student_id,
-            fiches::id,
-            fiches::status.eq(FicheStatus::Validated.as_str()),
-            fiches::validated_at,
-            fiche_items::item_code,
-            fiche_items::level,
-        ))
-        .load(conn)?;
-    Ok(evidence(rows))
+    evidence_where(
+        conn,
+        class.class_id,
+        &class.referential_id,
+        Some(student_id),
+    )
 }
 
 /// What one student's fiches add up to.
@@ -248,22 +244,18 @@ pub fn evidence_of_student(
 pub struct Tally {
     /// Parallel to [`Layout::items`].
     pub cells: Vec<ProgressCell>,
-    /// When the level of each cell was set (validation time, fiche id): the latest wins.
-    set_at: Vec<Option<(NaiveDateTime, i64)>>,
+    fiches_validated: u32,
+    fiches_pending: u32,
+}
+
+/// A tally being added up: the fiches seen, to count each once.
+struct Adding {
+    tally: Tally,
     validated: HashSet<i64>,
     pending: HashSet<i64>,
 }
 
-impl Tally {
-    fn new(layout: &Layout) -> Tally {
-        Tally {
-            cells: vec![ProgressCell::default(); layout.items.len()],
-            set_at: vec![None; layout.items.len()],
-            validated: HashSet::new(),
-            pending: HashSet::new(),
-        }
-    }
-
+impl Adding {
     fn add(&mut self, layout: &Layout, e: &Evidence) {
         match e.status {
             FicheStatus::Validated => self.validated.insert(e.fiche_id),
@@ -274,7 +266,7 @@ impl Tally {
         let Some(p) = layout.position(&e.code) else {
             return;
         };
-        let cell = &mut self.cells[p];
+        let cell = &mut self.tally.cells[p];
         if e.status == FicheStatus::Submitted {
             cell.pending += 1;
             return;
@@ -284,12 +276,27 @@ impl Tally {
             .level
             .and_then(|l| u8::try_from(l).ok())
             .filter(|&l| l >= 1 && usize::from(l) <= layout.scale.len());
-        if let (Some(level), Some(at)) = (level, e.validated_at) {
-            let stamp = (at, e.fiche_id);
-            if self.set_at[p].is_none_or(|old| stamp > old) {
-                self.set_at[p] = Some(stamp);
-                cell.level = Some(level);
-            }
+        // Evidence comes in validation order: the last level read is the latest.
+        if level.is_some() {
+            cell.level = level;
+        }
+    }
+
+    fn done(self) -> Tally {
+        Tally {
+            fiches_validated: count(self.validated.len()),
+            fiches_pending: count(self.pending.len()),
+            ..self.tally
+        }
+    }
+}
+
+impl Tally {
+    fn new(layout: &Layout) -> Tally {
+        Tally {
+            cells: vec![ProgressCell::default(); layout.items.len()],
+            fiches_validated: 0,
+            fiches_pending: 0,
         }
     }
 
@@ -298,11 +305,11 @@ impl Tally {
     }
 
     pub fn fiches_validated(&self) -> u32 {
-        count(self.validated.len())
+        self.fiches_validated
     }
 
     pub fn fiches_pending(&self) -> u32 {
-        count(self.pending.len())
+        self.fiches_pending
     }
 
     /// Items evidenced in each bloc, parallel to [`Layout::blocs`].
@@ -328,15 +335,127 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Tallies per student.
+/// Tallies per student, from evidence in validation order.
 pub fn tally(layout: &Layout, evidence: &[Evidence]) -> HashMap<i64, Tally> {
-    let mut out: HashMap<i64, Tally> = HashMap::new();
+    let mut adding: HashMap<i64, Adding> = HashMap::new();
     for e in evidence {
-        out.entry(e.student_id)
-            .or_insert_with(|| Tally::new(layout))
+        adding
+            .entry(e.student_id)
+            .or_insert_with(|| Adding {
+                tally: Tally::new(layout),
+                validated: HashSet::new(),
+                pending: HashSet::new(),
+            })
             .add(layout, e);
     }
-    out
+    adding
+        .into_iter()
+        .map(|(student, adding)| (student, adding.done()))
+        .collect()
+}
+
+/// What a class's fiches add up to, per student, for its referential as loaded now: what
+/// the class heatmap and the coverage's "students evidenced" column are computed from.
+pub struct ClassEvidence {
+    /// The class's fiches when it was read (see [`Fingerprint`]).
+    fingerprint: Fingerprint,
+    /// The referential version it was tallied against.
+    referential: (String, String),
+    pub tallies: HashMap<i64, Tally>,
+}
+
+impl ClassEvidence {
+    /// Students (of the class or not: left since) with a validated fiche showing each
+    /// item, parallel to [`Layout::items`].
+    pub fn students_evidenced(&self, layout: &Layout) -> Vec<u32> {
+        let mut out = vec![0u32; layout.items.len()];
+        for tally in self.tallies.values() {
+            for (n, cell) in out.iter_mut().zip(&tally.cells) {
+                *n += u32::from(cell.validated > 0);
+            }
+        }
+        out
+    }
+}
+
+/// Changes with any write to a class's fiches: (count, highest id, sum of revisions).
+/// Inserts raise the highest id (ids are never reused); deletes, unless there are inserts
+/// too, lower the count; updates alone raise the sum (every update raises the fiche's
+/// revision: trigger `fiches_revision`). Items are written with their fiche's row.
+type Fingerprint = (i64, i64, i64);
+
+fn fingerprint(conn: &mut DbConnection, class_id: i64) -> Result<Fingerprint, AppError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    Ok(fiches::table
+        .filter(fiches::class_id.eq(class_id))
+        .select(sql::<(BigInt, BigInt, BigInt)>(
+            "COUNT(*), COALESCE(MAX(id), 0), CAST(COALESCE(SUM(revision), 0) AS BIGINT)",
+        ))
+        .first(conn)?)
+}
+
+/// The last [`ClassEvidence`] computed for each class, on this server. Every read checks
+/// it against the database first ([`Fingerprint`]: one index range read), so several
+/// servers on one database never serve each other's stale heatmaps. A teacher reopens
+/// their class's heatmap far more often than its fiches change: a read that matches
+/// skips reading ~3,500 items.
+#[derive(Default)]
+pub struct EvidenceCache {
+    classes: std::sync::Mutex<HashMap<i64, (u64, std::sync::Arc<ClassEvidence>)>>,
+    tick: std::sync::atomic::AtomicU64,
+}
+
+/// Classes kept (~60 KB each for 35 students × 130 items).
+const CACHED_CLASSES: usize = 256;
+
+impl EvidenceCache {
+    fn get(&self, class_id: i64) -> Option<std::sync::Arc<ClassEvidence>> {
+        let tick = self.tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut classes = self.classes.lock().unwrap_or_else(|e| e.into_inner());
+        classes.get_mut(&class_id).map(|(used, evidence)| {
+            *used = tick;
+            evidence.clone()
+        })
+    }
+
+    fn put(&self, class_id: i64, evidence: std::sync::Arc<ClassEvidence>) {
+        let tick = self.tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut classes = self.classes.lock().unwrap_or_else(|e| e.into_inner());
+        if classes.len() >= CACHED_CLASSES && !classes.contains_key(&class_id) {
+            // The least recently used goes.
+            if let Some(oldest) = classes.iter().min_by_key(|(_, (used, _))| *used) {
+                let oldest = *oldest.0;
+                classes.remove(&oldest);
+            }
+        }
+        classes.insert(class_id, (tick, evidence));
+    }
+
+    /// A class's evidence: kept if its fiches have not changed since, else read again
+    /// (the fingerprint first, so that a write in between makes it stale, never wrong).
+    pub fn of_class(
+        &self,
+        conn: &mut DbConnection,
+        entry: &Entry,
+        class_id: i64,
+    ) -> Result<std::sync::Arc<ClassEvidence>, AppError> {
+        let fingerprint = fingerprint(conn, class_id)?;
+        let referential = (entry.summary.id.clone(), entry.content_hash.clone());
+        if let Some(kept) = self.get(class_id) {
+            if kept.fingerprint == fingerprint && kept.referential == referential {
+                return Ok(kept);
+            }
+        }
+        let evidence = evidence_where(conn, class_id, &entry.summary.id, None)?;
+        let fresh = std::sync::Arc::new(ClassEvidence {
+            fingerprint,
+            referential,
+            tallies: tally(&entry.progress, &evidence),
+        });
+        self.put(class_id, fresh.clone());
+        Ok(fresh)
+    }
 }
 
 pub(crate) fn entry_of<'a>(
@@ -356,14 +475,13 @@ pub fn student(
     student_id: i64,
     class: &StudentClass,
 ) -> Result<StudentProgress, AppError> {
-    let entry = entry_of(snapshot, &class.referential_id)?;
-    let layout = Layout::of(entry);
-    let evidence = evidence_of_student(conn, student_id, class.class_id)?;
-    let tally = tally(&layout, &evidence)
+    let layout = &entry_of(snapshot, &class.referential_id)?.progress;
+    let evidence = evidence_of_student(conn, student_id, class)?;
+    let tally = tally(layout, &evidence)
         .remove(&student_id)
-        .unwrap_or_else(|| Tally::new(&layout));
+        .unwrap_or_else(|| Tally::new(layout));
     let mut blocs = layout.blocs.clone();
-    for (bloc, evidenced) in blocs.iter_mut().zip(tally.blocs_evidenced(&layout)) {
+    for (bloc, evidenced) in blocs.iter_mut().zip(tally.blocs_evidenced(layout)) {
         bloc.evidenced = evidenced;
     }
     Ok(StudentProgress {
@@ -372,15 +490,15 @@ pub fn student(
         class_name: class.class_name.clone(),
         referential_id: class.referential_id.clone(),
         missing: tally
-            .missing(&layout)
+            .missing(layout)
             .into_iter()
             .map(|p| layout.items[p].code.clone())
             .collect(),
         fiches_validated: tally.fiches_validated(),
         fiches_pending: tally.fiches_pending(),
         cells: tally.cells,
-        scale: layout.scale,
-        items: layout.items,
+        scale: layout.scale.clone(),
+        items: layout.items.clone(),
         blocs,
     })
 }
@@ -431,33 +549,32 @@ pub fn students_of(conn: &mut DbConnection, class_id: i64) -> Result<Vec<PersonR
 /// Students × items of a class.
 pub fn class(
     conn: &mut DbConnection,
+    cache: &EvidenceCache,
     snapshot: &Snapshot,
     class_id: i64,
     class_name: String,
     referential_id: String,
 ) -> Result<ClassProgress, AppError> {
     let entry = entry_of(snapshot, &referential_id)?;
-    let layout = Layout::of(entry);
+    let layout = &entry.progress;
     let students = students_of(conn, class_id)?;
-    let evidence = evidence_of_class(conn, class_id)?;
-    let mut tallies = tally(&layout, &evidence);
+    let evidence = cache.of_class(conn, entry, class_id)?;
+    let none = Tally::new(layout);
     let mut evidenced_by_anyone = vec![false; layout.items.len()];
     let rows: Vec<StudentProgressRow> = students
         .into_iter()
         .map(|student| {
-            let tally = tallies
-                .remove(&student.id)
-                .unwrap_or_else(|| Tally::new(&layout));
+            let tally = evidence.tallies.get(&student.id).unwrap_or(&none);
             for (p, seen) in evidenced_by_anyone.iter_mut().enumerate() {
                 *seen |= tally.evidenced(p);
             }
             StudentProgressRow {
                 student,
-                blocs_evidenced: tally.blocs_evidenced(&layout),
-                missing: count(tally.missing(&layout).len()),
+                blocs_evidenced: tally.blocs_evidenced(layout),
+                missing: count(tally.missing(layout).len()),
                 fiches_validated: tally.fiches_validated(),
                 fiches_pending: tally.fiches_pending(),
-                cells: tally.cells,
+                cells: tally.cells.clone(),
             }
         })
         .collect();
@@ -471,8 +588,8 @@ pub fn class(
         class_id,
         class_name,
         referential_id,
-        scale: layout.scale,
-        items: layout.items,
+        scale: layout.scale.clone(),
+        items: layout.items.clone(),
         blocs,
         students: rows,
     })
@@ -502,9 +619,10 @@ async fn class_progress(
 ) -> Result<HttpResponse, AppError> {
     let class_id = id.into_inner();
     let referentials = snapshot(&state).await?;
+    let cache = state.evidence.clone();
     let progress = run(&state.pool, move |conn| {
         let (name, referential_id) = reviewed_class(conn, &principal, class_id)?;
-        class(conn, &referentials, class_id, name, referential_id)
+        class(conn, &cache, &referentials, class_id, name, referential_id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(progress))
@@ -559,17 +677,11 @@ mod tests {
         }
     }
 
-    fn e(fiche: i64, status: FicheStatus, day: u32, code: &str, level: Option<i16>) -> Evidence {
+    fn e(fiche: i64, status: FicheStatus, code: &str, level: Option<i16>) -> Evidence {
         Evidence {
             student_id: 7,
             fiche_id: fiche,
             status,
-            validated_at: (status == FicheStatus::Validated)
-                .then(|| {
-                    chrono::NaiveDate::from_ymd_opt(2026, 10, day)
-                        .and_then(|d| d.and_hms_opt(12, 0, 0))
-                })
-                .flatten(),
             code: code.into(),
             level,
         }
@@ -578,14 +690,15 @@ mod tests {
     #[test]
     fn the_latest_validated_level_wins_and_ccf_gaps_are_missing() {
         let layout = layout();
+        // In validation order, as the query reads them.
         let evidence = [
-            e(1, FicheStatus::Validated, 20, "T.1", Some(4)),
-            e(2, FicheStatus::Validated, 5, "T.1", Some(2)),
-            e(2, FicheStatus::Validated, 5, "C.1", None),
-            e(3, FicheStatus::Submitted, 0, "T.2", None),
-            e(4, FicheStatus::Validated, 25, "T.1", None),
-            e(5, FicheStatus::Validated, 26, "T.1", Some(9)),
-            e(6, FicheStatus::Validated, 26, "Z.9", Some(1)),
+            e(3, FicheStatus::Submitted, "T.2", None),
+            e(2, FicheStatus::Validated, "T.1", Some(2)),
+            e(2, FicheStatus::Validated, "C.1", None),
+            e(1, FicheStatus::Validated, "T.1", Some(4)),
+            e(4, FicheStatus::Validated, "T.1", None),
+            e(5, FicheStatus::Validated, "T.1", Some(9)),
+            e(6, FicheStatus::Validated, "Z.9", Some(1)),
         ];
         let tally = tally(&layout, &evidence)
             .remove(&7)

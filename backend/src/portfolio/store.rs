@@ -51,6 +51,22 @@ pub struct FicheRow {
     pub validated_by: Option<i64>,
 }
 
+/// What a list of fiches shows of each (never its text, which can be long).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = fiches)]
+pub struct SummaryRow {
+    pub id: i64,
+    pub student_id: i64,
+    pub class_id: i64,
+    pub title: String,
+    pub context: String,
+    pub starts_on: Option<NaiveDate>,
+    pub status: String,
+    pub submissions: i32,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
 impl FicheRow {
     pub fn status(&self) -> FicheStatus {
         FicheStatus::parse(&self.status).unwrap_or_default()
@@ -706,7 +722,7 @@ fn history(conn: &mut DbConnection, fiche_id: i64) -> Result<Vec<FicheEvent>, Ap
 /// List lines for fiche rows, in the order given.
 pub fn summaries(
     conn: &mut DbConnection,
-    rows: Vec<FicheRow>,
+    rows: Vec<SummaryRow>,
 ) -> Result<Vec<FicheSummary>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut items = items_of(conn, &ids)?;
@@ -719,15 +735,51 @@ pub fn summaries(
             .load(conn)?;
         attachment_counts.extend(counts);
     }
-    let mut people: HashMap<i64, PersonRef> = HashMap::new();
-    let mut class_names: HashMap<i64, String> = HashMap::new();
-    let student_ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.student_id)
-        .collect::<HashSet<_>>()
+    let students: HashSet<i64> = rows.iter().map(|r| r.student_id).collect();
+    let people = people_of(conn, students.into_iter().collect())?;
+    let class_ids: HashSet<i64> = rows.iter().map(|r| r.class_id).collect();
+    let class_ids: Vec<i64> = class_ids.into_iter().collect();
+    let class_names: HashMap<i64, String> = classes::table
+        .filter(classes::id.eq_any(&class_ids))
+        .select((classes::id, classes::name))
+        .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
-    for chunk in student_ids.chunks(crate::demo::CHUNK) {
+    Ok(rows
+        .into_iter()
+        .map(|row| FicheSummary {
+            id: row.id,
+            student: people.get(&row.student_id).cloned().unwrap_or(PersonRef {
+                id: row.student_id,
+                first_name: String::new(),
+                last_name: String::new(),
+            }),
+            class_id: row.class_id,
+            class_name: class_names.get(&row.class_id).cloned().unwrap_or_default(),
+            context: ContextKind::parse(&row.context).unwrap_or_default(),
+            status: FicheStatus::parse(&row.status).unwrap_or_default(),
+            title: row.title,
+            starts_on: row.starts_on,
+            submissions: u32::try_from(row.submissions).unwrap_or(0),
+            items: items
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect(),
+            attachments: attachment_counts
+                .get(&row.id)
+                .map_or(0, |&n| u32::try_from(n).unwrap_or(0)),
+            updated_at: row.updated_at,
+            submitted_at: row.submitted_at,
+        })
+        .collect())
+}
+
+/// Names of these students, by id.
+fn people_of(conn: &mut DbConnection, ids: Vec<i64>) -> Result<HashMap<i64, PersonRef>, AppError> {
+    let mut people = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::demo::CHUNK) {
         let found: Vec<(i64, String, String)> = users::table
             .filter(users::id.eq_any(chunk))
             .select((users::id, users::first_name, users::last_name))
@@ -743,44 +795,5 @@ pub fn summaries(
             );
         }
     }
-    let class_ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.class_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let names: Vec<(i64, String)> = classes::table
-        .filter(classes::id.eq_any(&class_ids))
-        .select((classes::id, classes::name))
-        .load(conn)?;
-    class_names.extend(names);
-    Ok(rows
-        .into_iter()
-        .map(|row| FicheSummary {
-            id: row.id,
-            student: people.get(&row.student_id).cloned().unwrap_or(PersonRef {
-                id: row.student_id,
-                first_name: String::new(),
-                last_name: String::new(),
-            }),
-            class_id: row.class_id,
-            class_name: class_names.get(&row.class_id).cloned().unwrap_or_default(),
-            title: row.title.clone(),
-            context: row.context(),
-            starts_on: row.starts_on,
-            status: row.status(),
-            submissions: u32::try_from(row.submissions).unwrap_or(0),
-            items: items
-                .remove(&row.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect(),
-            attachments: attachment_counts
-                .get(&row.id)
-                .map_or(0, |&n| u32::try_from(n).unwrap_or(0)),
-            updated_at: row.updated_at,
-            submitted_at: row.submitted_at,
-        })
-        .collect())
+    Ok(people)
 }

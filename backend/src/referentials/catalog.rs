@@ -28,6 +28,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::exercises::coverage::Outline;
 use crate::fold::fold;
+use crate::portfolio::progress::Layout;
 
 /// One referential, ready to serve.
 pub struct Entry {
@@ -46,6 +47,8 @@ pub struct Entry {
     pub detail_gzip: Bytes,
     /// The rows of its coverage matrices and their tree (computed once here).
     pub outline: Outline,
+    /// The rows and blocs of its progress views and passeports (computed once here).
+    pub progress: Layout,
     /// Each item as a search hit, serialised once without its last two fields
     /// (`matched_in`, `score`), which depend on the query: `{"referential":…,"path":[…]`.
     hit_json: Vec<Box<[u8]>>,
@@ -418,9 +421,11 @@ fn build(
             search,
             words,
             outline: Outline::default(),
+            progress: Layout::default(),
             hit_json: Vec::new(),
         };
         entry.outline = Outline::of(&entry);
+        entry.progress = Layout::of(&entry);
         entry.hit_json = (0..entry.items.len())
             .map(|i| entry.hit_prefix(i))
             .collect::<Result<_, _>>()?;
