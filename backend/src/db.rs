@@ -100,6 +100,18 @@ pub fn refresh_statistics(conn: &mut DbConnection, tables: &[&str]) -> Result<()
     Ok(())
 }
 
+/// After a bulk load outside any transaction (`passerelle generate`): PostgreSQL's
+/// `VACUUM (ANALYZE)` of every table, so that plans see the real sizes and index-only
+/// scans (the covering indexes of the progress and coverage reads) need not visit the
+/// rows until autovacuum would have passed. SQLite: nothing to do (its plans here are
+/// made without statistics, as in every other SQLite database Passerelle runs on).
+pub fn settle_after_bulk_load(conn: &mut DbConnection) -> Result<(), AppError> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::RunQueryDsl::execute(diesel::sql_query("VACUUM (ANALYZE)"), c)?;
+    }
+    Ok(())
+}
+
 /// Per-connection settings: SQLite's pragmas that are not persistent, PostgreSQL's
 /// serial plans.
 #[derive(Debug)]
