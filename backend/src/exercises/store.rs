@@ -445,6 +445,28 @@ pub fn person(conn: &mut DbConnection, id: i64) -> Result<PersonRef, AppError> {
     })
 }
 
+/// Names of these users (distinct ids), by id.
+pub fn people(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, PersonRef>, AppError> {
+    let mut people = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::demo::CHUNK) {
+        let found: Vec<(i64, String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::first_name, users::last_name))
+            .load(conn)?;
+        for (id, first_name, last_name) in found {
+            people.insert(
+                id,
+                PersonRef {
+                    id,
+                    first_name,
+                    last_name,
+                },
+            );
+        }
+    }
+    Ok(people)
+}
+
 pub fn file_info(conn: &mut DbConnection, id: i64) -> Result<Option<AttachedFile>, AppError> {
     Ok(exercise_files::table
         .find(id)
@@ -547,23 +569,7 @@ pub fn summaries(
     let mut authors: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
     authors.sort_unstable();
     authors.dedup();
-    let mut people: HashMap<i64, PersonRef> = HashMap::new();
-    for chunk in authors.chunks(500) {
-        let found: Vec<(i64, String, String)> = users::table
-            .filter(users::id.eq_any(chunk))
-            .select((users::id, users::first_name, users::last_name))
-            .load(conn)?;
-        for (id, first_name, last_name) in found {
-            people.insert(
-                id,
-                PersonRef {
-                    id,
-                    first_name,
-                    last_name,
-                },
-            );
-        }
-    }
+    let people = people(conn, &authors)?;
     Ok(rows
         .into_iter()
         .map(|row| {

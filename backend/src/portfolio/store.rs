@@ -736,7 +736,8 @@ pub fn summaries(
         attachment_counts.extend(counts);
     }
     let students: HashSet<i64> = rows.iter().map(|r| r.student_id).collect();
-    let people = people_of(conn, students.into_iter().collect())?;
+    let students: Vec<i64> = students.into_iter().collect();
+    let people = crate::exercises::store::people(conn, &students)?;
     let class_ids: HashSet<i64> = rows.iter().map(|r| r.class_id).collect();
     let class_ids: Vec<i64> = class_ids.into_iter().collect();
     let class_names: HashMap<i64, String> = classes::table
@@ -774,26 +775,4 @@ pub fn summaries(
             submitted_at: row.submitted_at,
         })
         .collect())
-}
-
-/// Names of these students, by id.
-fn people_of(conn: &mut DbConnection, ids: Vec<i64>) -> Result<HashMap<i64, PersonRef>, AppError> {
-    let mut people = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(crate::demo::CHUNK) {
-        let found: Vec<(i64, String, String)> = users::table
-            .filter(users::id.eq_any(chunk))
-            .select((users::id, users::first_name, users::last_name))
-            .load(conn)?;
-        for (id, first_name, last_name) in found {
-            people.insert(
-                id,
-                PersonRef {
-                    id,
-                    first_name,
-                    last_name,
-                },
-            );
-        }
-    }
-    Ok(people)
 }
