@@ -2,10 +2,12 @@
 //! bloc by bloc, and what is still missing before the exam; the same for a whole class
 //! (students × items, the heatmap).
 //!
-//! Computed in memory from the referential snapshot and one query of the fiches' items,
-//! keyed on the student or on the class (index `fiches_by_class (class_id, status)`): a
-//! class of 35 students with 50 fiches each is one query and a few thousand rows, never
-//! a query per student.
+//! Computed in memory from the referential snapshot (its [`Layout`], built once) and one
+//! query of the fiches' items, keyed on the student or on the class (covering indexes
+//! `fiches_by_class`, `fiche_items_levels`): a class of 35 students with 50 fiches each
+//! is one query and a few thousand rows, never a query per student. A class's tally is
+//! kept by each server between reads ([`EvidenceCache`]) and checked against the database
+//! on every read.
 //!
 //! Which items count: the mappable ones (tasks, situations, competencies). Each belongs to
 //! the bloc above it; tasks and situations that sit under a domain (BTS GPME, AGOrA) belong
