@@ -17,7 +17,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use passerelle_api::markdown::{escape_html, to_html};
-use passerelle_api::{Attachment, FicheAction, FicheEvent, FicheStatus, FieldChange, PersonRef};
+use passerelle_api::{Attachment, FicheEvent, FicheStatus, PersonRef};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
@@ -31,7 +31,7 @@ use crate::error::AppError;
 use crate::exercises::store::person;
 use crate::referentials::api::snapshot;
 use crate::referentials::catalog::{Entry, Snapshot};
-use crate::schema::{class_exercises, exercises, fiche_attachments, fiche_events, fiches, users};
+use crate::schema::{class_exercises, exercises, fiches};
 use crate::server::AppState;
 use crate::upload::{attachment_file, safe_file_name, XLSX_MIME};
 
@@ -123,70 +123,10 @@ fn bundles(conn: &mut DbConnection, rows: Vec<FicheRow>) -> Result<Vec<Bundle>, 
             .load(conn)?;
         exercise_titles.extend(found);
     }
-    let mut attachments: HashMap<i64, Vec<Attachment>> = HashMap::new();
-    let mut history: HashMap<i64, Vec<FicheEvent>> = HashMap::new();
-    type AttachmentRow = (i64, i64, String, String, i64, NaiveDateTime);
-    type EventRow = (
-        i64,
-        NaiveDateTime,
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-    );
-    for chunk in ids.chunks(crate::demo::CHUNK) {
-        let found: Vec<AttachmentRow> = fiche_attachments::table
-            .filter(fiche_attachments::fiche_id.eq_any(chunk))
-            .order(fiche_attachments::id)
-            .select((
-                fiche_attachments::fiche_id,
-                fiche_attachments::id,
-                fiche_attachments::file_name,
-                fiche_attachments::content_type,
-                fiche_attachments::size,
-                fiche_attachments::uploaded_at,
-            ))
-            .load(conn)?;
-        for (fiche, id, file_name, content_type, size, uploaded_at) in found {
-            attachments.entry(fiche).or_default().push(Attachment {
-                id,
-                file_name,
-                content_type,
-                size: u64::try_from(size).unwrap_or(0),
-                uploaded_at,
-            });
-        }
-        let events: Vec<EventRow> = fiche_events::table
-            .inner_join(users::table.on(users::id.eq(fiche_events::actor_id)))
-            .filter(fiche_events::fiche_id.eq_any(chunk))
-            .order(fiche_events::id)
-            .select((
-                fiche_events::fiche_id,
-                fiche_events::at,
-                users::id,
-                users::first_name,
-                users::last_name,
-                fiche_events::action,
-                fiche_events::comment,
-                fiche_events::changes,
-            ))
-            .load(conn)?;
-        for (fiche, at, id, first_name, last_name, action, comment, changes) in events {
-            history.entry(fiche).or_default().push(FicheEvent {
-                at,
-                actor: PersonRef {
-                    id,
-                    first_name,
-                    last_name,
-                },
-                action: FicheAction::parse(&action).unwrap_or(FicheAction::Edited),
-                comment,
-                changes: serde_json::from_str::<Vec<FieldChange>>(&changes).unwrap_or_default(),
-            });
-        }
-    }
+    let mut attachments = store::attachments_of(conn, &ids)?;
+    let mut history = store::histories(conn, &ids, |c| {
+        Ok(serde_json::from_str(c).unwrap_or_default())
+    })?;
     Ok(rows
         .into_iter()
         .map(|row| Bundle {

@@ -635,7 +635,9 @@ pub fn fiche(
         features: serde_json::from_str(&row.features)?,
         items,
         implied: snapshot.implied(&keys),
-        attachments: attachments_of(conn, row.id)?,
+        attachments: attachments_of(conn, &[row.id])?
+            .remove(&row.id)
+            .unwrap_or_default(),
         status,
         submissions: u32::try_from(row.submissions).unwrap_or(0),
         scale: entry.map(|e| e.mastery_scale()).unwrap_or_default(),
@@ -644,40 +646,57 @@ pub fn fiche(
         submitted_at: row.submitted_at,
         validated_at: row.validated_at,
         validated_by: row.validated_by.map(|id| person(conn, id)).transpose()?,
-        history: history(conn, row.id)?,
+        history: histories(conn, &[row.id], |c| Ok(serde_json::from_str(c)?))?
+            .remove(&row.id)
+            .unwrap_or_default(),
         can_edit: standing == Standing::Owner && status.editable(),
         can_review: standing == Standing::Reviewer && status == FicheStatus::Submitted,
     })
 }
 
-pub fn attachments_of(conn: &mut DbConnection, fiche_id: i64) -> Result<Vec<Attachment>, AppError> {
-    let rows: Vec<(i64, String, String, i64, NaiveDateTime)> = fiche_attachments::table
-        .filter(fiche_attachments::fiche_id.eq(fiche_id))
-        .order(fiche_attachments::id)
-        .select((
-            fiche_attachments::id,
-            fiche_attachments::file_name,
-            fiche_attachments::content_type,
-            fiche_attachments::size,
-            fiche_attachments::uploaded_at,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, file_name, content_type, size, uploaded_at)| Attachment {
+/// The attachments of these fiches, by fiche, each list in upload order.
+pub fn attachments_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<Attachment>>, AppError> {
+    type AttachmentRow = (i64, i64, String, String, i64, NaiveDateTime);
+    let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
+    for chunk in ids.chunks(crate::demo::CHUNK) {
+        let rows: Vec<AttachmentRow> = fiche_attachments::table
+            .filter(fiche_attachments::fiche_id.eq_any(chunk))
+            .order(fiche_attachments::id)
+            .select((
+                fiche_attachments::fiche_id,
+                fiche_attachments::id,
+                fiche_attachments::file_name,
+                fiche_attachments::content_type,
+                fiche_attachments::size,
+                fiche_attachments::uploaded_at,
+            ))
+            .load(conn)?;
+        for (fiche, id, file_name, content_type, size, uploaded_at) in rows {
+            out.entry(fiche).or_default().push(Attachment {
                 id,
                 file_name,
                 content_type,
                 size: u64::try_from(size).unwrap_or(0),
                 uploaded_at,
-            },
-        )
-        .collect())
+            });
+        }
+    }
+    Ok(out)
 }
 
-fn history(conn: &mut DbConnection, fiche_id: i64) -> Result<Vec<FicheEvent>, AppError> {
+/// The histories of these fiches, by fiche, each in order. `changes` reads each event's
+/// recorded changes (JSON): the fiche view refuses a broken record, the exports show the
+/// event without its changes.
+pub fn histories(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    changes: impl Fn(&str) -> Result<Vec<FieldChange>, AppError>,
+) -> Result<HashMap<i64, Vec<FicheEvent>>, AppError> {
     type EventRow = (
+        i64,
         NaiveDateTime,
         i64,
         String,
@@ -686,37 +705,38 @@ fn history(conn: &mut DbConnection, fiche_id: i64) -> Result<Vec<FicheEvent>, Ap
         Option<String>,
         String,
     );
-    let rows: Vec<EventRow> = fiche_events::table
-        .inner_join(users::table.on(users::id.eq(fiche_events::actor_id)))
-        .filter(fiche_events::fiche_id.eq(fiche_id))
-        .order(fiche_events::id)
-        .select((
-            fiche_events::at,
-            users::id,
-            users::first_name,
-            users::last_name,
-            fiche_events::action,
-            fiche_events::comment,
-            fiche_events::changes,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(
-            |(at, id, first_name, last_name, action, comment, changes)| {
-                Ok(FicheEvent {
-                    at,
-                    actor: PersonRef {
-                        id,
-                        first_name,
-                        last_name,
-                    },
-                    action: FicheAction::parse(&action).unwrap_or(FicheAction::Edited),
-                    comment,
-                    changes: serde_json::from_str(&changes)?,
-                })
-            },
-        )
-        .collect()
+    let mut out: HashMap<i64, Vec<FicheEvent>> = HashMap::new();
+    for chunk in ids.chunks(crate::demo::CHUNK) {
+        let rows: Vec<EventRow> = fiche_events::table
+            .inner_join(users::table.on(users::id.eq(fiche_events::actor_id)))
+            .filter(fiche_events::fiche_id.eq_any(chunk))
+            .order(fiche_events::id)
+            .select((
+                fiche_events::fiche_id,
+                fiche_events::at,
+                users::id,
+                users::first_name,
+                users::last_name,
+                fiche_events::action,
+                fiche_events::comment,
+                fiche_events::changes,
+            ))
+            .load(conn)?;
+        for (fiche, at, id, first_name, last_name, action, comment, recorded) in rows {
+            out.entry(fiche).or_default().push(FicheEvent {
+                at,
+                actor: PersonRef {
+                    id,
+                    first_name,
+                    last_name,
+                },
+                action: FicheAction::parse(&action).unwrap_or(FicheAction::Edited),
+                comment,
+                changes: changes(&recorded)?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// List lines for fiche rows, in the order given.
