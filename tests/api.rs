@@ -8,7 +8,7 @@ use passerelle_api::{
     ItemDetail, ItemKind, ReferentialDetail, ReferentialSummary, SearchResults, SEARCH_MAX_RESULTS,
 };
 use passerelle_tests::{
-    on_both_engines, referentials_dir, run_cli, run_cli_with, TestDatabase, TestServer,
+    on_both_engines, referentials_dir, run_cli, run_cli_with, Engine, TestDatabase, TestServer,
 };
 use serde_json::{json, Value};
 
@@ -238,6 +238,43 @@ fn search_validates_its_parameters(db: &TestDatabase) {
         "/api/search?q=tva&referential=nope",
         404,
         "not_found",
+    );
+}
+
+/// Each address of the SPA gets the page of the bundle holding it, never another's (which
+/// would reload the address forever): a missing page is a plain 404.
+#[test]
+fn spa_addresses_get_the_page_of_their_bundle() {
+    let Some(db) = TestDatabase::create(Engine::Sqlite) else {
+        return;
+    };
+    let spa = db.temp_dir().join("spa");
+    std::fs::create_dir_all(&spa).unwrap_or_else(|e| panic!("{e}"));
+    for (file, body) in [("index.html", "public"), ("student.html", "student")] {
+        std::fs::write(spa.join(file), body).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let server = TestServer::start(&db, &referentials_dir(), Some(&spa));
+    for (path, page) in [
+        ("/", "public"),
+        ("/referentiels/bts-gpme/items/T.1.2.4", "public"),
+        ("/connexion?suite=/portfolio", "public"),
+        ("/page-inconnue", "public"),
+        ("/portfolio", "student"),
+        ("/fiches/12", "student"),
+        ("/eleves/3/suivi?classe=2", "student"),
+    ] {
+        assert_eq!(server.get_text(path), (200, page.to_owned()), "{path}");
+    }
+    // No staff page in this build: not the public one instead.
+    for path in ["/classes/3/couverture", "/admin/comptes", "/examens"] {
+        let (status, body) = server.get_text(path);
+        assert_eq!(status, 404, "{path}");
+        assert!(body.contains("scripts/build-spa"), "{path}: {body}");
+    }
+    std::fs::write(spa.join("staff.html"), "staff").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        server.get_text("/classes/3/couverture"),
+        (200, "staff".to_owned())
     );
 }
 

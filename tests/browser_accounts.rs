@@ -7,6 +7,7 @@
 
 use std::io::Write;
 
+use passerelle_api::spa::Bundle;
 use passerelle_tests::school::{create_admin_cli, PASSWORD};
 use passerelle_tests::webdriver::{built_spa, Browser, Element};
 use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
@@ -91,9 +92,11 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
     create_admin_cli(&db, ADMIN_EMAIL);
     let server = TestServer::start(&db, &referentials_dir(), Some(&spa));
 
-    // A page for admins, signed out: to the sign-in page, and back there afterwards.
+    // A page for admins, signed out: to the sign-in page, and back there afterwards. The
+    // server sent the staff bundle of the SPA (the one holding the admin pages).
     browser.goto(&server.url("/admin/etablissement"));
     one(&browser, "#signin-form");
+    browser.wait_bundle(Bundle::Staff);
     shot(&browser, "sign-in");
     assert!(
         browser.current_url().contains("/connexion"),
@@ -249,8 +252,10 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
     one(&browser, "#signin-link");
     assert!(browser.find_all("#account-name").is_empty());
 
-    // The student activates, typing the code without dashes, in lower case.
+    // The student activates, typing the code without dashes, in lower case. Anyone may
+    // open /activer: the server sends the public bundle, the smallest.
     browser.goto(&server.url("/activer"));
+    browser.wait_bundle(Bundle::Public);
     fill(&browser, "#activate-email", STUDENT_EMAIL);
     fill(
         &browser,
@@ -263,6 +268,9 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
     wait_text(&browser, "#activate-error", "pas identiques");
     fill(&browser, "#activate-confirm", STUDENT_PASSWORD);
     one(&browser, "#activate-submit").click();
+    // Signed in, the student lands on « Ma classe », a page of the student bundle: the
+    // SPA reloads the address and the server sends that bundle.
+    browser.wait_bundle(Bundle::Student);
     wait_text(&browser, "#account-name", "Léa");
     assert!(
         browser.find_all("#nav-import").is_empty(),

@@ -90,11 +90,7 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
     school.activate(teacher, TEACHER_EMAIL);
 
     // Sign in; the teacher's menu has "Exercices".
-    browser.goto(&server.url("/connexion"));
-    fill(&browser, "#signin-email", TEACHER_EMAIL);
-    fill(&browser, "#signin-password", PASSWORD);
-    one(&browser, "#signin-submit").click();
-    wait_text(&browser, "#account-name", "Paul Durand");
+    browser.sign_in(&server, TEACHER_EMAIL, PASSWORD, "Paul Durand");
     one(&browser, "#nav-exercises").click();
     one(&browser, "#exercises-table, #exercise-count");
     one(&browser, "#exercise-new").click();

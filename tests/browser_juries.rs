@@ -59,11 +59,7 @@ fn shot(browser: &Browser, name: &str) {
 }
 
 fn sign_in(browser: &Browser, server: &TestServer, email: &str, name: &str) {
-    browser.goto(&server.url("/connexion"));
-    fill(browser, "#signin-email", email);
-    fill(browser, "#signin-password", PASSWORD);
-    one(browser, "#signin-submit").click();
-    wait_text(browser, "#account-name", name);
+    browser.sign_in(server, email, PASSWORD, name);
 }
 
 fn sign_out(browser: &Browser) {

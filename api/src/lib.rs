@@ -17,6 +17,7 @@ pub mod people;
 pub mod pgi;
 pub mod portfolio;
 pub mod referential;
+pub mod spa;
 pub use auth::*;
 pub use exercises::*;
 pub use juries::*;

@@ -7,6 +7,7 @@ use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
+use passerelle_api::spa::Bundle;
 use serde_json::json;
 
 use crate::auth;
@@ -121,17 +122,19 @@ async fn api_not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::not_found("route inconnue"))
 }
 
-/// Static files of the SPA; any other path gets index.html so client-side routes
-/// (/referentiels/bts-gpme…) survive a reload.
+/// Static files of the SPA; any other path gets the page of the SPA's bundle that holds
+/// it (`Bundle::for_path`), so client-side routes (/referentiels/bts-gpme…) survive a
+/// reload and a visitor downloads only the pages they can open.
 fn spa(dir: PathBuf) -> actix_files::Files {
-    let index = dir.join("index.html");
     actix_files::Files::new("/", &dir)
-        .index_file("index.html")
+        .index_file(Bundle::Public.html_file())
         .default_handler(fn_service(move |req: ServiceRequest| {
-            let index = index.clone();
+            let page = dir.join(Bundle::for_path(req.path()).html_file());
             async move {
                 let (req, _) = req.into_parts();
-                let response = match actix_files::NamedFile::open_async(&index).await {
+                // Never another bundle's page instead: it would hand the address back by
+                // reloading it, forever.
+                let response = match actix_files::NamedFile::open_async(&page).await {
                     Ok(file) => {
                         let mut response = file.into_response(&req);
                         response.headers_mut().insert(

@@ -138,9 +138,12 @@ fn jury(page: Html) -> Html {
     html! { <Gate any_of={vec![Role::Jury, Role::Teacher, Role::Admin]}>{ page }</Gate> }
 }
 
-pub fn switch(route: Route) -> Html {
-    let admin = Some(Role::Admin);
-    match route {
+/// The pages of one bundle: the page of a route, or None when another bundle holds it.
+pub type Pages = fn(Route) -> Option<Html>;
+
+/// Pages for everyone: referentials, search, sign-in, invitations, the account.
+pub fn public_pages(route: Route) -> Option<Html> {
+    Some(match route {
         Route::Home => html! { <HomePage /> },
         Route::Referential { id } => {
             let key = id.clone();
@@ -151,6 +154,41 @@ pub fn switch(route: Route) -> Html {
         Route::SignIn => html! { <SignInPage /> },
         Route::Activate => html! { <ActivatePage /> },
         Route::Account => gated(None, false, html! { <AccountPage /> }),
+        Route::NotFound => html! { <NotFoundPage /> },
+        _ => return None,
+    })
+}
+
+/// The public pages, plus a student's: portfolio, fiches, progress, class and results
+/// (a teacher opens a fiche and a student's progress at the same addresses).
+pub fn student_pages(route: Route) -> Option<Html> {
+    Some(match route {
+        Route::MyClass => gated(Some(Role::Student), false, html! { <MyClassPage /> }),
+        Route::Portfolio => gated(Some(Role::Student), false, html! { <PortfolioPage /> }),
+        Route::FicheNew => gated(
+            Some(Role::Student),
+            false,
+            html! { <FicheEditorPage key="new" /> },
+        ),
+        Route::FicheEdit { id } => gated(
+            Some(Role::Student),
+            false,
+            html! { <FicheEditorPage key={id.to_string()} id={Some(id)} /> },
+        ),
+        Route::Fiche { id } => gated(None, false, html! { <FichePage key={id} {id} /> }),
+        Route::StudentProgress { id } => {
+            gated(None, false, html! { <StudentProgressPage key={id} {id} /> })
+        }
+        Route::MyResults => gated(Some(Role::Student), false, html! { <MyResultsPage /> }),
+        other => return public_pages(other),
+    })
+}
+
+/// Every page: the student bundle's, plus administration, classes, exercises, coverage,
+/// reviews and juries.
+pub fn staff_pages(route: Route) -> Option<Html> {
+    let admin = Some(Role::Admin);
+    Some(match route {
         Route::AdminEstablishment => gated(admin, false, html! { <AdminEstablishmentPage /> }),
         Route::AdminClasses => gated(admin, true, html! { <AdminClassesPage /> }),
         Route::AdminAccounts => gated(admin, true, html! { <AdminAccountsPage /> }),
@@ -166,24 +204,8 @@ pub fn switch(route: Route) -> Html {
         Route::ExerciseEdit { id } => {
             staff(html! { <ExerciseEditorPage key={id.to_string()} id={Some(id)} /> })
         }
-        Route::MyClass => gated(Some(Role::Student), false, html! { <MyClassPage /> }),
-        Route::Portfolio => gated(Some(Role::Student), false, html! { <PortfolioPage /> }),
-        Route::FicheNew => gated(
-            Some(Role::Student),
-            false,
-            html! { <FicheEditorPage key="new" /> },
-        ),
-        Route::FicheEdit { id } => gated(
-            Some(Role::Student),
-            false,
-            html! { <FicheEditorPage key={id.to_string()} id={Some(id)} /> },
-        ),
-        Route::Fiche { id } => gated(None, false, html! { <FichePage key={id} {id} /> }),
         Route::Reviews => staff(html! { <ReviewsPage /> }),
         Route::ClassProgress { id } => staff(html! { <ClassProgressPage key={id} {id} /> }),
-        Route::StudentProgress { id } => {
-            gated(None, false, html! { <StudentProgressPage key={id} {id} /> })
-        }
         Route::ExamSessions => jury(html! { <ExamSessionsPage /> }),
         Route::ExamSession { id } => jury(html! { <ExamSessionPage key={id} {id} /> }),
         Route::CandidateGrid { id } => jury(html! { <GridPage key={id} {id} /> }),
@@ -192,14 +214,47 @@ pub fn switch(route: Route) -> Html {
             let key = id.clone();
             gated(admin, true, html! { <GridTemplatePage {key} {id} /> })
         }
-        Route::MyResults => gated(Some(Role::Student), false, html! { <MyResultsPage /> }),
-        Route::NotFound => html! { <NotFoundPage /> },
-    }
+        other => return student_pages(other),
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Route, SignInParams};
+    use passerelle_api::spa::Bundle;
+    use yew_router::Routable;
+
+    use super::{public_pages, staff_pages, student_pages, Pages, Route, SignInParams};
+
+    /// Every route is shown by the bundle the server sends for its address, and by no
+    /// smaller one: otherwise the SPA would reload forever, or the server would send a
+    /// bundle bigger than needed.
+    #[test]
+    fn each_bundle_shows_exactly_the_pages_the_server_sends_it_for() {
+        let bundles: [(Bundle, Pages); 3] = [
+            (Bundle::Public, public_pages),
+            (Bundle::Student, student_pages),
+            (Bundle::Staff, staff_pages),
+        ];
+        let patterns = Route::routes();
+        assert!(patterns.len() >= 30, "{patterns:?}");
+        for pattern in patterns {
+            // A concrete address: every `:param` becomes 1.
+            let path = pattern
+                .split('/')
+                .map(|s| if s.starts_with(':') { "1" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            let route = Route::recognize(&path).unwrap_or_else(|| panic!("{path}"));
+            let needed = Bundle::for_path(&path);
+            for (bundle, pages) in bundles {
+                assert_eq!(
+                    pages(route.clone()).is_some(),
+                    bundle.serves(needed),
+                    "{path}: {bundle:?} bundle, page of the {needed:?} bundle"
+                );
+            }
+        }
+    }
 
     fn target(suite: &str) -> Option<Route> {
         SignInParams {

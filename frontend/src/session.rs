@@ -82,6 +82,9 @@ pub fn home_of(me: &Me) -> Route {
         Route::MyClasses
     } else if me.roles.contains(&Role::Student) {
         Route::MyClass
+    } else if me.roles.contains(&Role::Jury) {
+        // A jury account: its juries, rather than its account page.
+        Route::ExamSessions
     } else {
         Route::Account
     }

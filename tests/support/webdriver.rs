@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use passerelle_api::spa::Bundle;
 use serde_json::{json, Value};
+
+use crate::TestServer;
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -173,6 +176,56 @@ impl Browser {
         }
     }
 
+    /// Waits until the page runs `bundle` of the SPA: the server sent it, or the SPA
+    /// reloaded into it.
+    pub fn wait_bundle(&self, bundle: Bundle) {
+        self.wait_for(&bundle_module(bundle), |_| true);
+    }
+
+    /// Waits until the page runs a bundle of the SPA that holds the page at its address.
+    /// After a click that leads to another bundle's page, the SPA reloads the address:
+    /// acting before the reload would act on the page being left.
+    pub fn wait_settled(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.current_url();
+            let path = url
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+                .unwrap_or("/");
+            let needed = Bundle::for_path(path);
+            let running = Bundle::ALL
+                .into_iter()
+                .find(|b| !self.find_all(&bundle_module(*b)).is_empty());
+            if running.is_some_and(|b| b.serves(needed)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{url}: still running the {running:?} bundle, which lacks this page"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Signs in at /connexion of `server` and waits for the page the person lands on.
+    pub fn sign_in(&self, server: &TestServer, email: &str, password: &str, name: &str) {
+        self.goto(&server.url("/connexion"));
+        for (css, value) in [("#signin-email", email), ("#signin-password", password)] {
+            let field = &self.wait_for(css, |_| true)[0];
+            field.clear();
+            field.type_text(value);
+        }
+        self.wait_for("#signin-submit", |_| true)[0].click();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.current_url().contains("/connexion") {
+            assert!(Instant::now() < deadline, "{email}: still on /connexion");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.wait_settled();
+        self.wait_for("#account-name", |found| found[0].text().contains(name));
+    }
+
     /// The page's current address.
     pub fn current_url(&self) -> String {
         self.call("GET", &self.session_path("/url"), None)
@@ -277,4 +330,12 @@ fn decode_base64(input: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The page's link to the JavaScript module of `bundle` (trunk names it after the binary).
+fn bundle_module(bundle: Bundle) -> String {
+    format!(
+        "link[rel='modulepreload'][href*='/passerelle-{}-']",
+        bundle.name()
+    )
 }

@@ -1,0 +1,5 @@
+//! The public bundle of the SPA (see `passerelle_api::spa::Bundle`).
+
+fn main() {
+    passerelle_frontend::run(passerelle_frontend::route::public_pages);
+}

@@ -1,0 +1,5 @@
+//! The staff bundle of the SPA (see `passerelle_api::spa::Bundle`).
+
+fn main() {
+    passerelle_frontend::run(passerelle_frontend::route::staff_pages);
+}
