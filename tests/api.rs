@@ -242,9 +242,10 @@ fn search_validates_its_parameters(db: &TestDatabase) {
 }
 
 /// Each address of the SPA gets the page of the bundle holding it, never another's (which
-/// would reload the address forever): a missing page is a plain 404.
+/// would reload the address forever): a missing page is a plain 404. Assets come
+/// precompressed as the client accepts, cached for a year.
 #[test]
-fn spa_addresses_get_the_page_of_their_bundle() {
+fn spa_pages_by_bundle_and_precompressed_assets() {
     let Some(db) = TestDatabase::create(Engine::Sqlite) else {
         return;
     };
@@ -276,6 +277,36 @@ fn spa_addresses_get_the_page_of_their_bundle() {
         server.get_text("/classes/3/couverture"),
         (200, "staff".to_owned())
     );
+
+    // Assets: the precompressed copy the client accepts, cached for a year (hashed name).
+    let wasm = "passerelle-student-0123456789abcdef_bg.wasm";
+    for (suffix, body) in [("", "raw"), (".br", "brotli"), (".gz", "gzip")] {
+        std::fs::write(spa.join(format!("{wasm}{suffix}")), body).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), "brotli"),
+        ("gzip, deflate", Some("gzip"), "gzip"),
+        ("br;q=0, gzip", Some("gzip"), "gzip"),
+        ("identity", None, "raw"),
+    ] {
+        let response = ureq::get(&server.url(&format!("/{wasm}")))
+            .set("Accept-Encoding", accept)
+            .call()
+            .unwrap_or_else(|e| panic!("{accept}: {e}"));
+        assert_eq!(response.header("content-encoding"), encoding, "{accept}");
+        assert_eq!(response.content_type(), "application/wasm", "{accept}");
+        assert_eq!(
+            response.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(response.header("vary"), Some("accept-encoding"));
+        assert_eq!(
+            response.into_string().ok().as_deref(),
+            Some(body),
+            "{accept}"
+        );
+    }
+    assert_eq!(server.get_text("/absent-0123456789abcdef.js").0, 404);
 }
 
 fn unknown_things_are_json_404s(db: &TestDatabase) {

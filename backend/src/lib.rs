@@ -16,4 +16,5 @@ pub mod referentials;
 pub mod schema;
 pub mod server;
 pub mod sniff;
+pub mod spa;
 pub mod upload;

@@ -3,11 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
-use passerelle_api::spa::Bundle;
 use serde_json::json;
 
 use crate::auth;
@@ -15,6 +13,7 @@ use crate::auth::{PasswordHasher, TokenConfig};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::referentials;
+use crate::spa;
 use crate::{audit, exercises, juries, people, portfolio};
 
 /// Shared by every worker.
@@ -92,13 +91,14 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                     .configure(audit::routes)
                     .default_service(web::to(api_not_found)),
             )
-            // Compression for the SPA's files (the wasm shrinks 2.5×). Not for /api: JSON
+            // Compression for the SPA's files the build did not precompress (pages, assets
+            // of a build without `.br`/`.gz`; see spa.rs). Not for /api: JSON
             // compressed on every request costs more than it saves on a school network;
             // the one large API body (a referential) is served pre-compressed.
             .service(
                 web::scope("")
                     .wrap(Compress::default())
-                    .service(spa(spa_dir.clone())),
+                    .service(spa::service(spa_dir.clone())),
             )
     });
     if let Some(workers) = options.workers {
@@ -120,38 +120,4 @@ async fn openapi() -> HttpResponse {
 
 async fn api_not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::not_found("route inconnue"))
-}
-
-/// Static files of the SPA; any other path gets the page of the SPA's bundle that holds
-/// it (`Bundle::for_path`), so client-side routes (/referentiels/bts-gpme…) survive a
-/// reload and a visitor downloads only the pages they can open.
-fn spa(dir: PathBuf) -> actix_files::Files {
-    actix_files::Files::new("/", &dir)
-        .index_file(Bundle::Public.html_file())
-        .default_handler(fn_service(move |req: ServiceRequest| {
-            let page = dir.join(Bundle::for_path(req.path()).html_file());
-            async move {
-                let (req, _) = req.into_parts();
-                // Never another bundle's page instead: it would hand the address back by
-                // reloading it, forever.
-                let response = match actix_files::NamedFile::open_async(&page).await {
-                    Ok(file) => {
-                        let mut response = file.into_response(&req);
-                        response.headers_mut().insert(
-                            header::CACHE_CONTROL,
-                            header::HeaderValue::from_static("no-cache"),
-                        );
-                        response
-                    }
-                    Err(_) => HttpResponse::NotFound()
-                        .content_type("text/html; charset=utf-8")
-                        .body(
-                            "<!doctype html><meta charset=utf-8><title>Passerelle</title>\
-                             <p>L'interface n'est pas construite : lancez scripts/build-spa. \
-                             L'API répond sous /api.</p>",
-                        ),
-                };
-                Ok(ServiceResponse::new(req, response))
-            }
-        }))
 }
