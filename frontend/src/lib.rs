@@ -3,8 +3,9 @@
 //!
 //! UI text is French; code and comments are English.
 //!
-//! The app is built three times, once per `passerelle_api::spa::Bundle` (`src/bin/`): each binary hands
-//! [`run`] the pages of its bundle, and the linker leaves out every other page.
+//! The app is built three times, once per `passerelle_api::spa::Bundle` (`src/bin/`):
+//! each binary hands [`run`] the pages of its bundle, and the linker leaves out every
+//! other page.
 
 mod api;
 mod components;
@@ -83,7 +84,7 @@ fn OtherBundle() -> Html {
         html! {
             <section class="page">
                 <p class="error" id="bundle-error">
-                    { "Cette page n'a pas pu être chargée : rechargez la page (Ctrl+Maj+R) pour obtenir la dernière version de Passerelle." }
+                    { "Cette page n'a pas pu être chargée. Rechargez la page pour obtenir la dernière version de Passerelle." }
                 </p>
             </section>
         }
