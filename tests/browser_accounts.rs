@@ -9,7 +9,7 @@ use std::io::Write;
 
 use passerelle_api::spa::Bundle;
 use passerelle_tests::school::{create_admin_cli, PASSWORD};
-use passerelle_tests::webdriver::{built_spa, Browser, Element};
+use passerelle_tests::webdriver::{built_spa, fill, one, shot, wait_text, Browser, Element};
 use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
 use serde_json::{json, Value};
 
@@ -44,36 +44,6 @@ fn http(
         Err(e) => panic!("{method} {path}: {e}"),
     };
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-fn one<'a>(browser: &'a Browser, css: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |_| true)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| panic!("{css}"))
-}
-
-/// Waits until `css` shows `text` (in its visible text).
-fn wait_text<'a>(browser: &'a Browser, css: &str, text: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |found| found.iter().any(|e| e.text().contains(text)))
-        .into_iter()
-        .find(|e| e.text().contains(text))
-        .unwrap_or_else(|| panic!("{css} with {text}"))
-}
-
-fn fill(browser: &Browser, css: &str, value: &str) {
-    let field = one(browser, css);
-    field.clear();
-    field.type_text(value);
-}
-
-/// Saves a screenshot when SCREENSHOT_DIR is set (for a look at the pages).
-fn shot(browser: &Browser, name: &str) {
-    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
-        let _ = std::fs::write(format!("{dir}/{name}.png"), browser.screenshot_png());
-    }
 }
 
 fn enabled(element: &Element<'_>) -> bool {

@@ -7,36 +7,13 @@
 //! exercise's column.
 
 use chrono::{Duration, Local};
-use passerelle_tests::school::{School, PASSWORD};
-use passerelle_tests::webdriver::{built_spa, Browser, Element};
+use passerelle_tests::school::School;
+use passerelle_tests::webdriver::{built_spa, click, fill, one, shot, sign_in, wait_text, Browser};
 use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
 
 const ADMIN_EMAIL: &str = "direction@lycee-exercices.fr";
 const TEACHER_EMAIL: &str = "paul.durand@lycee-exercices.fr";
 const TITLE: &str = "Facturation des commandes clients — JUPITER MEDIA";
-
-fn one<'a>(browser: &'a Browser, css: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |_| true)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| panic!("{css}"))
-}
-
-/// Waits until `css` shows `text` (in its visible text).
-fn wait_text<'a>(browser: &'a Browser, css: &str, text: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |found| found.iter().any(|e| e.text().contains(text)))
-        .into_iter()
-        .find(|e| e.text().contains(text))
-        .unwrap_or_else(|| panic!("{css} with {text}"))
-}
-
-fn fill(browser: &Browser, css: &str, value: &str) {
-    let field = one(browser, css);
-    field.clear();
-    field.type_text(value);
-}
 
 /// Sets a date input (typing into one depends on the browser's locale) and tells the SPA.
 fn set_date(browser: &Browser, css: &str, date: &str) {
@@ -46,23 +23,6 @@ fn set_date(browser: &Browser, css: &str, date: &str) {
          el.dispatchEvent(new Event('input', {{ bubbles: true }}));"
     ));
     browser.wait_for(css, |f| f[0].property("value").as_deref() == Some(date));
-}
-
-/// Clicks `css` once scrolled to the middle of the window (the editor's action bar
-/// sticks to the bottom and would take the click otherwise).
-fn click_centered(browser: &Browser, css: &str) {
-    let element = one(browser, css);
-    browser.execute(&format!(
-        "document.querySelector({css:?}).scrollIntoView({{ block: 'center' }});"
-    ));
-    element.click();
-}
-
-/// Saves a screenshot when SCREENSHOT_DIR is set (for a look at the pages).
-fn shot(browser: &Browser, name: &str) {
-    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
-        let _ = std::fs::write(format!("{dir}/{name}.png"), browser.screenshot_png());
-    }
 }
 
 fn row_status(browser: &Browser, code: &str) -> Option<String> {
@@ -90,7 +50,7 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
     school.activate(teacher, TEACHER_EMAIL);
 
     // Sign in; the teacher's menu has "Exercices".
-    browser.sign_in(&server, TEACHER_EMAIL, PASSWORD, "Paul Durand");
+    sign_in(&browser, &server, TEACHER_EMAIL, "Paul Durand");
     one(&browser, "#nav-exercises").click();
     one(&browser, "#exercises-table, #exercise-count");
     one(&browser, "#exercise-new").click();
@@ -107,7 +67,7 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
     if browser.find_all(chip).is_empty() {
         fill(&browser, "#exercise-features-input", "factures,");
     } else {
-        click_centered(&browser, chip);
+        click(&browser, chip);
     }
     browser.wait_for("#exercise-features", |f| {
         f[0].text().contains("factures") || {
@@ -124,7 +84,7 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
         .unwrap_or_else(|| panic!("suggestion without data-code"));
     shot(&browser, "exercise-editor");
     drop(add);
-    click_centered(
+    click(
         &browser,
         &format!("#suggestion-list .suggestion-add[data-code='{code}']"),
     );
@@ -143,7 +103,7 @@ fn a_teacher_maps_an_exercise_and_sees_the_coverage_of_their_class() {
     );
 
     // Saved: the exercise's page, with the item linked.
-    click_centered(&browser, "#exercise-save");
+    click(&browser, "#exercise-save");
     wait_text(&browser, "#exercise-heading", TITLE);
     one(
         &browser,

@@ -7,8 +7,10 @@
 //! the session's export buttons.
 
 use passerelle_api::{CandidateGrid, MarkRule};
-use passerelle_tests::school::{School, PASSWORD};
-use passerelle_tests::webdriver::{built_spa, Browser, Element};
+use passerelle_tests::school::School;
+use passerelle_tests::webdriver::{
+    built_spa, click, fill, shot, sign_in, sign_out, wait_text, Browser,
+};
 use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
 use serde_json::json;
 
@@ -18,55 +20,6 @@ const TEACHER_EMAIL: &str = "paul.garnier@lycee-jury.fr";
 const JUROR_EMAIL: &str = "patrick.vasseur@entreprise-jury.fr";
 const STUDENT_EMAIL: &str = "emma.zola@lycee-jury.fr";
 const SESSION: &str = "Session 2027";
-
-fn one<'a>(browser: &'a Browser, css: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |_| true)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| panic!("{css}"))
-}
-
-/// Waits until `css` shows `text` (in its visible text).
-fn wait_text<'a>(browser: &'a Browser, css: &str, text: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |found| found.iter().any(|e| e.text().contains(text)))
-        .into_iter()
-        .find(|e| e.text().contains(text))
-        .unwrap_or_else(|| panic!("{css} with {text}"))
-}
-
-fn fill(browser: &Browser, css: &str, value: &str) {
-    let field = one(browser, css);
-    field.clear();
-    field.type_text(value);
-}
-
-/// Clicks `css` once scrolled to the middle of the window (the action bar sticks to the
-/// bottom of the tablet's screen and would take the click otherwise).
-fn click(browser: &Browser, css: &str) {
-    let element = one(browser, css);
-    browser.execute(&format!(
-        "document.querySelector({css:?}).scrollIntoView({{ block: 'center' }});"
-    ));
-    element.click();
-}
-
-fn shot(browser: &Browser, name: &str) {
-    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
-        let _ = std::fs::write(format!("{dir}/{name}.png"), browser.screenshot_png());
-    }
-}
-
-fn sign_in(browser: &Browser, server: &TestServer, email: &str, name: &str) {
-    browser.sign_in(server, email, PASSWORD, name);
-}
-
-fn sign_out(browser: &Browser) {
-    one(browser, "#account-name").click();
-    click(browser, "#sign-out");
-    one(browser, "#signin-link");
-}
 
 /// Waits until the JavaScript expression `expr` is true (a DOM property, not text).
 fn wait_js(browser: &Browser, expr: &str) {

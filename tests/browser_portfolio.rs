@@ -7,8 +7,10 @@
 //! the progress views show T.1.2.4 evidenced at that level.
 
 use chrono::{Duration, Local};
-use passerelle_tests::school::{School, PASSWORD};
-use passerelle_tests::webdriver::{built_spa, Browser, Element};
+use passerelle_tests::school::School;
+use passerelle_tests::webdriver::{
+    built_spa, click, fill, one, shot, sign_in, sign_out, wait_text, Browser,
+};
 use passerelle_tests::{referentials_dir, Engine, TestDatabase, TestServer};
 use serde_json::json;
 
@@ -20,39 +22,6 @@ const EXERCISE: &str = "Facturation des commandes clients — JUPITER MEDIA";
 const CODE: &str = "T.1.2.4";
 const RETURN_COMMENT: &str = "Ajoute la facture d'avoir et dis comment tu as relancé le client.";
 
-fn one<'a>(browser: &'a Browser, css: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |_| true)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| panic!("{css}"))
-}
-
-/// Waits until `css` shows `text` (in its visible text).
-fn wait_text<'a>(browser: &'a Browser, css: &str, text: &str) -> Element<'a> {
-    browser
-        .wait_for(css, |found| found.iter().any(|e| e.text().contains(text)))
-        .into_iter()
-        .find(|e| e.text().contains(text))
-        .unwrap_or_else(|| panic!("{css} with {text}"))
-}
-
-fn fill(browser: &Browser, css: &str, value: &str) {
-    let field = one(browser, css);
-    field.clear();
-    field.type_text(value);
-}
-
-/// Clicks `css` once scrolled to the middle of the window (the editor's action bar
-/// sticks to the bottom of the phone's screen and would take the click otherwise).
-fn click(browser: &Browser, css: &str) {
-    let element = one(browser, css);
-    browser.execute(&format!(
-        "document.querySelector({css:?}).scrollIntoView({{ block: 'center' }});"
-    ));
-    element.click();
-}
-
 /// Picks `value` in a `<select>` and tells the SPA, as a user's choice would.
 fn select(browser: &Browser, css: &str, value: &str) {
     browser.wait_for(&format!("{css} option[value='{value}']"), |_| true);
@@ -60,13 +29,6 @@ fn select(browser: &Browser, css: &str, value: &str) {
         "const el = document.querySelector({css:?}); el.value = {value:?}; \
          el.dispatchEvent(new Event('change', {{ bubbles: true }}));"
     ));
-}
-
-/// Saves a screenshot when SCREENSHOT_DIR is set (for a look at the pages).
-fn shot(browser: &Browser, name: &str) {
-    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
-        let _ = std::fs::write(format!("{dir}/{name}.png"), browser.screenshot_png());
-    }
 }
 
 /// A screenshot with `css` at the top of the window.
@@ -77,16 +39,6 @@ fn shot_at(browser: &Browser, css: &str, name: &str) {
         ));
         shot(browser, name);
     }
-}
-
-fn sign_in(browser: &Browser, server: &TestServer, email: &str, name: &str) {
-    browser.sign_in(server, email, PASSWORD, name);
-}
-
-fn sign_out(browser: &Browser) {
-    one(browser, "#account-name").click();
-    click(browser, "#sign-out");
-    one(browser, "#signin-link");
 }
 
 /// The document's width is the window's: nothing overflows sideways on a phone.

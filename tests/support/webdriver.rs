@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use passerelle_api::spa::Bundle;
 use serde_json::{json, Value};
 
+use crate::school::PASSWORD;
 use crate::TestServer;
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -208,24 +209,6 @@ impl Browser {
         }
     }
 
-    /// Signs in at /connexion of `server` and waits for the page the person lands on.
-    pub fn sign_in(&self, server: &TestServer, email: &str, password: &str, name: &str) {
-        self.goto(&server.url("/connexion"));
-        for (css, value) in [("#signin-email", email), ("#signin-password", password)] {
-            let field = &self.wait_for(css, |_| true)[0];
-            field.clear();
-            field.type_text(value);
-        }
-        self.wait_for("#signin-submit", |_| true)[0].click();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.current_url().contains("/connexion") {
-            assert!(Instant::now() < deadline, "{email}: still on /connexion");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        self.wait_settled();
-        self.wait_for("#account-name", |found| found[0].text().contains(name));
-    }
-
     /// The page's current address.
     pub fn current_url(&self) -> String {
         self.call("GET", &self.session_path("/url"), None)
@@ -338,4 +321,69 @@ fn bundle_module(bundle: Bundle) -> String {
         "link[rel='modulepreload'][href*='/passerelle-{}-']",
         bundle.name()
     )
+}
+
+/// The first element matching `css`, waiting for it.
+pub fn one<'a>(browser: &'a Browser, css: &str) -> Element<'a> {
+    browser
+        .wait_for(css, |_| true)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{css}"))
+}
+
+/// Waits until `css` shows `text` (in its visible text).
+pub fn wait_text<'a>(browser: &'a Browser, css: &str, text: &str) -> Element<'a> {
+    browser
+        .wait_for(css, |found| found.iter().any(|e| e.text().contains(text)))
+        .into_iter()
+        .find(|e| e.text().contains(text))
+        .unwrap_or_else(|| panic!("{css} with {text}"))
+}
+
+/// Replaces what the input `css` holds with `value`, typed.
+pub fn fill(browser: &Browser, css: &str, value: &str) {
+    let field = one(browser, css);
+    field.clear();
+    field.type_text(value);
+}
+
+/// Clicks `css` once scrolled to the middle of the window (action bars stick to the
+/// bottom of phone and tablet screens and would take the click otherwise).
+pub fn click(browser: &Browser, css: &str) {
+    let element = one(browser, css);
+    browser.execute(&format!(
+        "document.querySelector({css:?}).scrollIntoView({{ block: 'center' }});"
+    ));
+    element.click();
+}
+
+/// Saves a screenshot when SCREENSHOT_DIR is set (for a look at the pages).
+pub fn shot(browser: &Browser, name: &str) {
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        let _ = std::fs::write(format!("{dir}/{name}.png"), browser.screenshot_png());
+    }
+}
+
+/// Signs in at /connexion of `server` (with the test accounts' password) and waits for
+/// the page the person lands on, in the bundle of the SPA that holds it.
+pub fn sign_in(browser: &Browser, server: &TestServer, email: &str, name: &str) {
+    browser.goto(&server.url("/connexion"));
+    fill(browser, "#signin-email", email);
+    fill(browser, "#signin-password", PASSWORD);
+    one(browser, "#signin-submit").click();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.current_url().contains("/connexion") {
+        assert!(Instant::now() < deadline, "{email}: still on /connexion");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    browser.wait_settled();
+    wait_text(browser, "#account-name", name);
+}
+
+/// Signs out from « Mon compte ».
+pub fn sign_out(browser: &Browser) {
+    one(browser, "#account-name").click();
+    click(browser, "#sign-out");
+    one(browser, "#signin-link");
 }
