@@ -122,6 +122,13 @@ fn serves_a_referential_with_its_items_and_etag(db: &TestDatabase) {
         .unwrap_or_else(|e| panic!("{e}"));
     let decoded: ReferentialDetail = serde_json::from_str(&plain).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded, detail);
+    // A client that refuses gzip (q=0) gets the plain body.
+    let plain = ureq::get(&server.url("/api/referentials/bts-gpme"))
+        .set("Accept-Encoding", "gzip;q=0, identity")
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.into_json::<ReferentialDetail>().ok(), Some(detail));
 }
 
 fn serves_an_item_with_ancestors_and_children(db: &TestDatabase) {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod encoding;
 pub mod error;
 pub mod exercises;
 pub mod fold;

@@ -18,6 +18,8 @@ use actix_web::http::header::{self, ContentEncoding, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use passerelle_api::spa::Bundle;
 
+use crate::encoding::accepts;
+
 /// The SPA's assets and pages, to mount at the root after /api.
 pub fn service(dir: PathBuf) -> impl HttpServiceFactory {
     let assets_dir = dir.clone();
@@ -90,20 +92,6 @@ async fn asset(dir: &Path, req: &HttpRequest, name: &str) -> HttpResponse {
     response
 }
 
-/// Whether an `Accept-Encoding` value accepts `coding` (listed without `q=0`).
-fn accepts(accept_encoding: &str, coding: &str) -> bool {
-    accept_encoding.split(',').any(|part| {
-        let mut params = part.split(';').map(str::trim);
-        let name = params.next().unwrap_or_default();
-        let refused = params.any(|p| {
-            p.strip_prefix("q=")
-                .and_then(|q| q.parse::<f32>().ok())
-                .is_some_and(|q| q == 0.0)
-        });
-        name.eq_ignore_ascii_case(coding) && !refused
-    })
-}
-
 /// Whether a file name carries trunk's content hash (`name-<16 hex digits>…`), which
 /// makes it safe to cache forever.
 fn is_hashed(name: &str) -> bool {
@@ -149,18 +137,7 @@ fn pages(dir: PathBuf) -> actix_files::Files {
 
 #[cfg(test)]
 mod tests {
-    use super::{accepts, is_hashed};
-
-    #[test]
-    fn reads_accept_encoding() {
-        let chromium = "gzip, deflate, br, zstd";
-        assert!(accepts(chromium, "br"));
-        assert!(accepts(chromium, "gzip"));
-        assert!(!accepts("gzip, deflate", "br"));
-        assert!(!accepts("br;q=0, gzip", "br"));
-        assert!(accepts("BR;q=0.5", "br"));
-        assert!(!accepts("", "gzip"));
-    }
+    use super::is_hashed;
 
     #[test]
     fn only_hashed_names_are_cached_forever() {

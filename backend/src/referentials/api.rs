@@ -11,6 +11,7 @@ use passerelle_api::{
 use serde::Deserialize;
 
 use super::catalog::{self, Snapshot};
+use crate::encoding::accepts;
 use crate::error::AppError;
 use crate::server::AppState;
 
@@ -101,7 +102,7 @@ async fn detail(
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        .is_some_and(|v| accepts(v, "gzip"));
     if gzip_ok {
         return Ok(response
             .insert_header((header::CONTENT_ENCODING, "gzip"))
