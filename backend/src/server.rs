@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
+use passerelle_api::spa::Bundle;
 use serde_json::json;
 
 use crate::auth;
@@ -46,10 +47,17 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
         evidence: Arc::default(),
     });
     let spa_dir = options.spa_dir;
-    if !spa_dir.join("index.html").is_file() {
+    let missing: Vec<&str> = Bundle::ALL
+        .iter()
+        .map(|b| b.html_file())
+        .filter(|page| !spa_dir.join(page).is_file())
+        .collect();
+    if !missing.is_empty() {
         log::warn!(
-            "no SPA in {} (build it with scripts/build-spa); the API still works",
-            spa_dir.display()
+            "SPA incomplete in {} (missing {}; build it with scripts/build-spa): its pages \
+             answer 404, the API still works",
+            spa_dir.display(),
+            missing.join(", ")
         );
     }
     let mut server = HttpServer::new(move || {
