@@ -1,6 +1,17 @@
 //! Content negotiation of compressed bodies (`Accept-Encoding`), for the answers sent
 //! precompressed: the SPA's assets and the referentials.
 
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+/// Whether the request's `Accept-Encoding` accepts `coding` (no header: nothing is).
+pub fn request_accepts(req: &HttpRequest, coding: &str) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| accepts(v, coding))
+}
+
 /// Whether an `Accept-Encoding` value accepts `coding` (listed without `q=0`).
 pub fn accepts(accept_encoding: &str, coding: &str) -> bool {
     accept_encoding.split(',').any(|part| {

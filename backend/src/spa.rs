@@ -18,7 +18,7 @@ use actix_web::http::header::{self, ContentEncoding, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use passerelle_api::spa::Bundle;
 
-use crate::encoding::accepts;
+use crate::encoding::request_accepts;
 
 /// The SPA's assets and pages, to mount at the root after /api.
 pub fn service(dir: PathBuf) -> impl HttpServiceFactory {
@@ -41,11 +41,6 @@ async fn asset(dir: &Path, req: &HttpRequest, name: &str) -> HttpResponse {
         return HttpResponse::NotFound().finish();
     }
     let path = dir.join(name);
-    let accepted = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
     let mime = actix_files::file_extension_to_mime(
         path.extension()
             .and_then(|e| e.to_str())
@@ -57,7 +52,7 @@ async fn asset(dir: &Path, req: &HttpRequest, name: &str) -> HttpResponse {
         (ContentEncoding::Brotli, "br", "br"),
         (ContentEncoding::Gzip, "gzip", "gz"),
     ] {
-        if !accepts(accepted, token) {
+        if !request_accepts(req, token) {
             continue;
         }
         let mut variant = path.clone().into_os_string();

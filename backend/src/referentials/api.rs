@@ -11,7 +11,7 @@ use passerelle_api::{
 use serde::Deserialize;
 
 use super::catalog::{self, Snapshot};
-use crate::encoding::accepts;
+use crate::encoding::request_accepts;
 use crate::error::AppError;
 use crate::server::AppState;
 
@@ -98,12 +98,7 @@ async fn detail(
         .insert_header((header::VARY, "Accept-Encoding"));
     // Served pre-compressed when accepted; the Compress middleware leaves a response that
     // already has a Content-Encoding alone.
-    let gzip_ok = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| accepts(v, "gzip"));
-    if gzip_ok {
+    if request_accepts(&req, "gzip") {
         return Ok(response
             .insert_header((header::CONTENT_ENCODING, "gzip"))
             .body(entry.detail_gzip.clone()));
