@@ -311,12 +311,24 @@ impl Drop for TestServer {
 
 /// Polls `check` for up to 5 s until it returns Some.
 pub fn eventually<T>(check: impl Fn() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    poll_until(Duration::from_secs(5), check, || {
+        "condition not met within 5 s".to_owned()
+    })
+}
+
+/// Polls `check` every 100 ms until it returns Some; past `limit`, fails with what
+/// `failure` says (asked only then).
+pub fn poll_until<T>(
+    limit: Duration,
+    mut check: impl FnMut() -> Option<T>,
+    failure: impl Fn() -> String,
+) -> T {
+    let deadline = Instant::now() + limit;
     loop {
         if let Some(value) = check() {
             return value;
         }
-        assert!(Instant::now() < deadline, "condition not met within 5 s");
+        assert!(Instant::now() < deadline, "{}", failure());
         std::thread::sleep(Duration::from_millis(100));
     }
 }

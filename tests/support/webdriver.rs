@@ -9,9 +9,12 @@ use passerelle_api::spa::Bundle;
 use serde_json::{json, Value};
 
 use crate::school::PASSWORD;
-use crate::TestServer;
+use crate::{poll_until, TestServer};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// How long the browser helpers wait for the page.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// The built SPA (`frontend/dist`), or None when it is not built outside CI (in CI, not
 /// built means failing).
@@ -161,20 +164,20 @@ impl Browser {
 
     /// Waits up to 10 s until `css` matches something that `accept` takes.
     pub fn wait_for(&self, css: &str, accept: impl Fn(&[Element<'_>]) -> bool) -> Vec<Element<'_>> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let found = self.find_all(css);
-            if !found.is_empty() && accept(&found) {
-                return found;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for `{css}` at {}; page source: {}",
-                self.call("GET", &self.session_path("/url"), None),
-                self.call("GET", &self.session_path("/source"), None)
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        poll_until(
+            WAIT,
+            || {
+                let found = self.find_all(css);
+                (!found.is_empty() && accept(&found)).then_some(found)
+            },
+            || {
+                format!(
+                    "timed out waiting for `{css}` at {}; page source: {}",
+                    self.call("GET", &self.session_path("/url"), None),
+                    self.call("GET", &self.session_path("/source"), None)
+                )
+            },
+        )
     }
 
     /// Waits until the page runs `bundle` of the SPA: the server sent it, or the SPA
@@ -187,26 +190,30 @@ impl Browser {
     /// After a click that leads to another bundle's page, the SPA reloads the address:
     /// acting before the reload would act on the page being left.
     pub fn wait_settled(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let url = self.current_url();
-            let path = url
-                .split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-                .unwrap_or("/");
-            let needed = Bundle::for_path(path);
-            let running = Bundle::ALL
+        let running = || {
+            Bundle::ALL
                 .into_iter()
-                .find(|b| !self.find_all(&bundle_module(*b)).is_empty());
-            if running.is_some_and(|b| b.serves(needed)) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{url}: still running the {running:?} bundle, which lacks this page"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+                .find(|b| !self.find_all(&bundle_module(*b)).is_empty())
+        };
+        poll_until(
+            WAIT,
+            || {
+                let url = self.current_url();
+                let path = url
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+                    .unwrap_or("/");
+                let needed = Bundle::for_path(path);
+                running().filter(|b| b.serves(needed))
+            },
+            || {
+                format!(
+                    "{}: still running the {:?} bundle, which lacks this page",
+                    self.current_url(),
+                    running()
+                )
+            },
+        );
     }
 
     /// The page's current address.
@@ -372,11 +379,11 @@ pub fn sign_in(browser: &Browser, server: &TestServer, email: &str, name: &str) 
     fill(browser, "#signin-email", email);
     fill(browser, "#signin-password", PASSWORD);
     one(browser, "#signin-submit").click();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while browser.current_url().contains("/connexion") {
-        assert!(Instant::now() < deadline, "{email}: still on /connexion");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    poll_until(
+        WAIT,
+        || (!browser.current_url().contains("/connexion")).then_some(()),
+        || format!("{email}: still on /connexion"),
+    );
     browser.wait_settled();
     wait_text(browser, "#account-name", name);
 }
