@@ -138,7 +138,8 @@ thread_local! {
     static ON_LOST: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
 }
 
-fn storage() -> Option<web_sys::Storage> {
+/// The tab's sessionStorage (the refresh token, the SPA's reload marker).
+pub fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 

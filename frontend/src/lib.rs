@@ -41,7 +41,7 @@ const RELOAD_KEY: &str = "passerelle.bundle-reload";
 /// A page is shown: the reload that led here, if any, worked (sessionStorage keeps only
 /// the session otherwise).
 fn forget_reload() {
-    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+    if let Some(storage) = api::storage() {
         let _ = storage.remove_item(RELOAD_KEY);
     }
 }
@@ -62,7 +62,7 @@ fn OtherBundle() -> Html {
             let location = window.location();
             let path = location.pathname().unwrap_or_default();
             let now = js_sys::Date::now();
-            let storage = window.session_storage().ok().flatten();
+            let storage = api::storage();
             let last = storage
                 .as_ref()
                 .and_then(|s| s.get_item(RELOAD_KEY).ok().flatten())
