@@ -3,10 +3,11 @@
 //! once; no user enumeration; throttling; the server refuses a missing or weak secret.
 
 use passerelle_api::{Me, Role, TokenResponse};
+
 use passerelle_tests::school::{create_admin_cli, PASSWORD};
 use passerelle_tests::{
     on_both_engines, referentials_dir, run_cli_with, serve_exits_with_success, TestDatabase,
-    TestServer, TEST_JWT_SECRET,
+    TestServer,
 };
 use serde_json::{json, Value};
 
@@ -18,6 +19,7 @@ on_both_engines!(
     a_password_change_ends_every_session,
     unknown_email_and_wrong_password_look_the_same,
     repeated_failures_are_throttled,
+    a_school_behind_one_address_survives_an_attacker,
     forged_or_missing_tokens_are_refused,
     the_cli_refuses_weak_passwords_and_duplicates,
     the_server_refuses_a_missing_or_weak_secret,
@@ -32,10 +34,31 @@ fn login(server: &TestServer, email: &str, password: &str) -> (u16, Value) {
     )
 }
 
-fn signed_in(server: &TestServer) -> TokenResponse {
-    let (status, body) = login(server, "direction@lycee-exemple.fr", PASSWORD);
+/// What a client holds after a sign-in or a renewal: the answer's access token, and the
+/// refresh token of its cookie.
+struct Session {
+    access_token: String,
+    refresh_token: String,
+    expires_in: i64,
+    token_type: String,
+}
+
+fn session_of(status: u16, body: Value, cookie: Option<String>) -> Session {
     assert_eq!(status, 200, "{body}");
-    serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"))
+    // The body holds no refresh token: scripts on the page never see it.
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    let tokens: TokenResponse = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
+    Session {
+        access_token: tokens.access_token,
+        refresh_token: cookie.unwrap_or_else(|| panic!("no refresh cookie")),
+        expires_in: tokens.expires_in,
+        token_type: tokens.token_type,
+    }
+}
+
+fn signed_in(server: &TestServer) -> Session {
+    let (status, body, cookie) = server.login("direction@lycee-exemple.fr", PASSWORD);
+    session_of(status, body, cookie)
 }
 
 fn me_status(server: &TestServer, access: &str) -> u16 {
@@ -43,12 +66,13 @@ fn me_status(server: &TestServer, access: &str) -> u16 {
 }
 
 fn refresh(server: &TestServer, refresh_token: &str) -> (u16, Value) {
-    server.call(
-        "POST",
-        "/api/auth/refresh",
-        None,
-        Some(json!({ "refresh_token": refresh_token })),
-    )
+    let (status, body, _) = server.refresh(refresh_token);
+    (status, body)
+}
+
+fn refreshed(server: &TestServer, refresh_token: &str) -> Session {
+    let (status, body, cookie) = server.refresh(refresh_token);
+    session_of(status, body, cookie)
 }
 
 fn the_cli_admin_signs_in_refreshes_and_signs_out(db: &TestDatabase) {
@@ -71,9 +95,7 @@ fn the_cli_admin_signs_in_refreshes_and_signs_out(db: &TestDatabase) {
     assert_eq!(me.establishment, None);
 
     // Rotation: a new pair, both work.
-    let (status, body) = refresh(&server, &tokens.refresh_token);
-    assert_eq!(status, 200, "{body}");
-    let rotated: TokenResponse = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
+    let rotated = refreshed(&server, &tokens.refresh_token);
     assert_ne!(rotated.refresh_token, tokens.refresh_token);
     assert_eq!(me_status(&server, &rotated.access_token), 200);
 
@@ -94,9 +116,7 @@ fn a_replayed_refresh_token_ends_the_session(db: &TestDatabase) {
     create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
     let first = signed_in(&server);
-    let (status, body) = refresh(&server, &first.refresh_token);
-    assert_eq!(status, 200, "{body}");
-    let second: TokenResponse = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
+    let second = refreshed(&server, &first.refresh_token);
     // The stolen first token comes back: refused, and the legitimate session dies too.
     let (status, body) = refresh(&server, &first.refresh_token);
     assert_eq!(status, 401);
@@ -108,6 +128,25 @@ fn a_replayed_refresh_token_ends_the_session(db: &TestDatabase) {
     assert_eq!(me_status(&server, &other.access_token), 200);
     // Junk is refused without a lookup.
     assert_eq!(refresh(&server, "not-a-token").0, 401);
+    // A refresh another site could send (no anti-CSRF header, or the browser's Fetch
+    // Metadata saying cross-site) is refused before the token is even read.
+    let cookie = format!("passerelle_refresh={}", other.refresh_token);
+    for (header, value) in [("X-Other", "1"), ("Sec-Fetch-Site", "cross-site")] {
+        let mut request = ureq::post(&server.url("/api/auth/refresh")).set("Cookie", &cookie);
+        request = request.set(header, value);
+        if header == "Sec-Fetch-Site" {
+            request = request.set("X-Passerelle-CSRF", "1");
+        }
+        match request.call() {
+            Err(ureq::Error::Status(403, r)) => {
+                let body: Value = r.into_json().unwrap_or(Value::Null);
+                assert_eq!(body["code"], "forbidden", "{body}");
+            }
+            other => panic!("{header}: expected 403, got {other:?}"),
+        }
+    }
+    // The token was not spent by the refused attempts.
+    let _ = refreshed(&server, &other.refresh_token);
 }
 
 fn a_password_change_ends_every_session(db: &TestDatabase) {
@@ -180,28 +219,177 @@ fn unknown_email_and_wrong_password_look_the_same(db: &TestDatabase) {
     );
 }
 
+/// A sign-in sent through the trusted reverse proxy (the test's loopback) on behalf of
+/// `client`: (status, Retry-After, body).
+fn login_from(server: &TestServer, client: &str, email: &str, password: &str) -> (u16, i64, Value) {
+    let response = ureq::post(&server.url("/api/auth/login"))
+        .set("X-Forwarded-For", client)
+        .send_json(json!({ "email": email, "password": password }));
+    let (status, response) = match response {
+        Ok(r) => (r.status(), r),
+        Err(ureq::Error::Status(code, r)) => (code, r),
+        Err(e) => panic!("login: {e}"),
+    };
+    let retry = response
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let body = response.into_json().unwrap_or(Value::Null);
+    (status, retry, body)
+}
+
+/// Behind the school's reverse proxy (TRUSTED_PROXIES): the server counts the address the
+/// proxy forwards.
+fn behind_proxy(db: &TestDatabase) -> TestServer {
+    TestServer::start_with(
+        db,
+        &referentials_dir(),
+        None,
+        &[("TRUSTED_PROXIES", "127.0.0.1, ::1")],
+    )
+}
+
+fn audit_actions(server: &TestServer, admin: &str) -> Vec<(String, String)> {
+    let (status, body) = server.call("GET", "/api/audit?limit=500", Some(admin), None);
+    assert_eq!(status, 200, "{body}");
+    body.as_array()
+        .unwrap_or_else(|| panic!("audit: {body}"))
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default().to_owned(),
+                e["detail"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn repeated_failures_are_throttled(db: &TestDatabase) {
     create_admin_cli(db, EMAIL);
-    let server = TestServer::start(db, &referentials_dir(), None);
+    let server = behind_proxy(db);
+    let attacker = "198.51.100.66";
     for email in [EMAIL, "inconnu@lycee-exemple.fr"] {
-        for _ in 0..5 {
-            assert_eq!(login(&server, email, "mauvais mot de passe").0, 401);
+        // Five free failures, a sixth that starts the wait, then waits that double.
+        for _ in 0..6 {
+            let (status, _, body) = login_from(&server, attacker, email, "mauvais mot de passe");
+            assert_eq!(status, 401, "{email}: {body}");
         }
-        let (status, body) = login(&server, email, "mauvais mot de passe");
+        let (status, retry, body) = login_from(&server, attacker, email, "mauvais mot de passe");
         assert_eq!(status, 429, "{email}: {body}");
         assert_eq!(body["code"], "too_many_attempts");
+        assert!((1..=2).contains(&retry), "first wait {retry} s");
     }
-    // Locked even with the right password, until the lock expires.
-    assert_eq!(login(&server, EMAIL, PASSWORD).0, 429);
-    let response = ureq::post(&server.url("/api/auth/login"))
-        .send_json(json!({ "email": EMAIL, "password": PASSWORD }));
-    match response {
-        Err(ureq::Error::Status(429, r)) => {
-            let retry: i64 = r.header("retry-after").unwrap_or("0").parse().unwrap_or(0);
-            assert!(retry > 0 && retry <= 15 * 60, "Retry-After {retry}");
+    // From the attacker's address the account waits, even with the right password…
+    assert_eq!(login_from(&server, attacker, EMAIL, PASSWORD).0, 429);
+    // …and a forged X-Forwarded-For in front of the proxy's does not get it out.
+    assert_eq!(
+        login_from(&server, &format!("203.0.113.1, {attacker}"), EMAIL, PASSWORD).0,
+        429
+    );
+    // The owner, from anywhere else, signs in at once: no lockout of the innocent.
+    let (status, _, body) = login_from(&server, "192.0.2.10", EMAIL, PASSWORD);
+    assert_eq!(status, 200, "{body}");
+    let admin = body["access_token"].as_str().unwrap_or_default().to_owned();
+    // Waits double: after the wait, one more failure waits 2 s.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(login_from(&server, attacker, EMAIL, "encore faux").0, 401);
+    let (status, retry, _) = login_from(&server, attacker, EMAIL, "encore faux");
+    assert_eq!((status, retry), (429, 2));
+    let actions = audit_actions(&server, &admin);
+    let throttled: Vec<_> = actions
+        .iter()
+        .filter(|(a, _)| a == "login.throttled")
+        .collect();
+    // Once, when the wait began (the unknown email belongs to no establishment).
+    assert_eq!(throttled.len(), 1, "{actions:?}");
+    assert!(throttled[0].1.contains(attacker), "{throttled:?}");
+    assert!(
+        actions
+            .iter()
+            .any(|(a, d)| a == "login.failed" && d.contains(attacker)),
+        "{actions:?}"
+    );
+}
+
+/// A lycée of 300 students behind one address (its NAT, or the reverse proxy), with one
+/// attacker among them spraying passwords: the students keep signing in.
+fn a_school_behind_one_address_survives_an_attacker(db: &TestDatabase) {
+    let generated = passerelle_tests::run_cli_with(
+        db,
+        &referentials_dir(),
+        &["generate", "--students", "300", "--establishments", "1", "--exercises-per-class", "0"],
+        &[("PASSERELLE_DEMO_PASSWORD", PASSWORD)],
+    );
+    assert!(generated.status.success(), "{generated:?}");
+    let summary = String::from_utf8_lossy(&generated.stdout).into_owned();
+    let admin_email = summary
+        .split_whitespace()
+        .find(|w| w.starts_with("admin@"))
+        .unwrap_or_else(|| panic!("no admin in {summary}"))
+        .to_owned();
+    let server = behind_proxy(db);
+    let nat = "203.0.113.40";
+    let (status, _, body) = login_from(&server, "192.0.2.1", &admin_email, PASSWORD);
+    assert_eq!(status, 200, "{body}");
+    let admin = body["access_token"].as_str().unwrap_or_default().to_owned();
+    let (status, accounts) = server.call("GET", "/api/accounts", Some(&admin), None);
+    assert_eq!(status, 200);
+    let students: Vec<String> = accounts
+        .as_array()
+        .unwrap_or_else(|| panic!("{accounts}"))
+        .iter()
+        .filter(|a| a["roles"].as_array().is_some_and(|r| r.iter().any(|r| r == "student")))
+        .filter_map(|a| a["email"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(students.len(), 300);
+    let sign_all_in = |round: &str| {
+        std::thread::scope(|scope| {
+            for chunk in students.chunks(75) {
+                let server = &server;
+                scope.spawn(move || {
+                    for (i, email) in chunk.iter().enumerate() {
+                        // One in ten mistypes first, as a class does.
+                        if i % 10 == 0 {
+                            let (status, _, _) = login_from(server, nat, email, "mot de passe oublié");
+                            assert_eq!(status, 401, "{round}: {email}");
+                        }
+                        let (status, _, body) = login_from(server, nat, email, PASSWORD);
+                        assert_eq!(status, 200, "{round}: {email}: {body}");
+                    }
+                });
+            }
+        });
+    };
+    sign_all_in("morning");
+    // The attacker, behind the same address, sprays 150 accounts that never signed in
+    // from it, then goes after a juror.
+    let mut refused = 0;
+    for i in 0..150 {
+        let (status, _, _) = login_from(&server, nat, &format!("cible{i}@lycee.test"), "Azerty123456");
+        if status == 429 {
+            refused += 1;
         }
-        other => panic!("expected 429, got {other:?}"),
     }
+    assert!(refused >= 45, "the address past its budget waits: {refused} refused");
+    for _ in 0..10 {
+        login_from(&server, nat, &admin_email, "Azerty123456");
+    }
+    // Every student still signs in from the school (typos included), and the juror from
+    // outside.
+    sign_all_in("afternoon");
+    let (status, _, body) = login_from(&server, "192.0.2.1", &admin_email, PASSWORD);
+    assert_eq!(status, 200, "{body}");
+    // An account that never signed in from the school waits while the attack lasts.
+    let (status, retry, _) = login_from(&server, nat, "nouveau@lycee.test", PASSWORD);
+    assert_eq!(status, 429);
+    assert!(retry >= 1);
+    let actions = audit_actions(&server, &admin);
+    assert!(
+        actions
+            .iter()
+            .any(|(a, d)| a == "login.address_throttled" && d.contains(nat)),
+        "{actions:?}"
+    );
 }
 
 fn forged_or_missing_tokens_are_refused(db: &TestDatabase) {
@@ -283,8 +471,14 @@ fn the_server_refuses_a_missing_or_weak_secret(db: &TestDatabase) {
         &dir,
         &[("JWT_SECRET", &"a".repeat(64))]
     ));
-    // With a good secret (TestServer passes TEST_JWT_SECRET) it serves.
-    assert!(TEST_JWT_SECRET.len() >= 32);
+    // Nor with a secret published in the repository (the bench scripts' of old).
+    assert!(!serve_exits_with_success(
+        db,
+        &dir,
+        &[("JWT_SECRET", "bench-secret-7c1e9a4f2b6d8e03a5c7f9b1d3e5a7c9")]
+    ));
+    // With a good secret (TestServer draws one) it serves.
+    assert!(passerelle_tests::test_jwt_secret().len() >= 32);
     let server = TestServer::start(db, &dir, None);
     assert_eq!(server.get("/api/health").0, 200);
 }

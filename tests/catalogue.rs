@@ -616,7 +616,7 @@ fn a_broken_catalogue_is_refused_and_changes_nothing(db: &TestDatabase) {
     assert!(!passerelle_tests::serve_exits_with_success(
         db,
         &dir,
-        &[("JWT_SECRET", passerelle_tests::TEST_JWT_SECRET)]
+        &[("JWT_SECRET", passerelle_tests::test_jwt_secret())]
     ));
 
     // A subfolder's .toml is not a referential (the loader does not recurse), and the

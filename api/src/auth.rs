@@ -45,18 +45,11 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// `POST /api/auth/refresh` and `POST /api/auth/logout` (logout revokes the session of
-/// the access token; the refresh token is optional there).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
-
-/// Answer of login and refresh.
+/// Answer of login and refresh. The refresh token is not in it: it travels only in the
+/// `HttpOnly` cookie [`REFRESH_COOKIE`], out of reach of any script on the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: String,
-    pub refresh_token: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
     pub token_type: String,
@@ -96,3 +89,12 @@ pub struct Activation {
     pub code: String,
     pub password: String,
 }
+
+/// The cookie that holds the refresh token (`HttpOnly; Secure; SameSite=Strict`, scoped
+/// to [`REFRESH_PATH`]).
+pub const REFRESH_COOKIE: &str = "passerelle_refresh";
+/// The only path the refresh cookie is sent to.
+pub const REFRESH_PATH: &str = "/api/auth/refresh";
+/// The header a refresh must carry (value `1`): a cross-site form cannot set it, and a
+/// cross-site script cannot send it without a CORS preflight that Passerelle refuses.
+pub const CSRF_HEADER: &str = "X-Passerelle-CSRF";

@@ -1,9 +1,22 @@
 //! Database access: one code path for SQLite (one school, embedded) and PostgreSQL
 //! (an académie: several app servers, one database).
+//!
+//! Handlers reach the database through two doors: [`run`] for reads and [`write`] for
+//! anything that changes a row. The split is what keeps writes from failing under a
+//! class's load: a SQLite transaction that reads first and writes later has to upgrade its
+//! lock, and when another writer got there in between SQLite answers "database is locked"
+//! at once, without waiting (the busy timeout cannot help: waiting would not make its
+//! snapshot current). [`write`] therefore takes the write lock up front (`BEGIN
+//! IMMEDIATE`), and lets this process's writers queue on a fair in-process lock rather
+//! than poll SQLite's; on PostgreSQL it retries the transactions the server aborts
+//! (serialization failures, deadlocks). Debug builds (the test suite) make [`run`]'s SQLite
+//! connections read-only, so a write that slips outside [`write`] fails every test that
+//! reaches it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
@@ -23,8 +36,25 @@ pub enum DbConnection {
     Pg(PgConnection),
 }
 
-pub type DbPool = Pool<Manager>;
+/// The connection pool, and the queue of this process's SQLite writers.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<Manager>,
+    /// This process's SQLite writers take turns here, first come first served, instead of
+    /// polling SQLite's file lock (whose busy handler sleeps in growing steps and favours
+    /// whoever polls at the right moment). `None` on PostgreSQL: its row locks need no
+    /// such queue, and several app servers share the database anyway.
+    writers: Option<Arc<parking_lot::FairMutex<()>>>,
+}
+
 pub type DbPooled = PooledConnection<Manager>;
+
+impl DbPool {
+    /// A connection from the pool (waits up to 10 s for one).
+    pub fn get(&self) -> Result<DbPooled, diesel::r2d2::PoolError> {
+        self.pool.get()
+    }
+}
 
 /// Opens connections of the engine named by the URL (the derived `establish` would try
 /// each engine in turn, and SQLite accepts any string as a file name).
@@ -125,7 +155,7 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
             c.batch_execute(
                 // busy_timeout first: switching to WAL needs a lock that another
                 // connection of the pool may be holding.
-                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
@@ -141,8 +171,8 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
-/// Runs blocking database work with a pooled connection off the async executor (every
-/// handler's way to the database).
+/// Runs blocking database reads with a pooled connection off the async executor. Anything
+/// that writes goes through [`write`] instead (debug builds refuse writes here, on SQLite).
 pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
@@ -151,9 +181,99 @@ where
     let pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get()?;
-        work(&mut conn)
+        read_only(&mut conn, true)?;
+        let result = work(&mut conn);
+        read_only(&mut conn, false)?;
+        result
     })
     .await?
+}
+
+/// Debug builds only: turns SQLite's `query_only` on for [`run`]'s reads (and back off
+/// after), so that the test suite finds any write made outside [`write`].
+fn read_only(conn: &mut DbConnection, on: bool) -> Result<(), AppError> {
+    if cfg!(debug_assertions) {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(if on {
+                "PRAGMA query_only = 1"
+            } else {
+                "PRAGMA query_only = 0"
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// How many times a PostgreSQL transaction aborted by the server (serialization failure,
+/// deadlock) is run again before the client is told to retry (503).
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// Runs `work` in one write transaction, off the async executor: all of it or nothing,
+/// and never refused because another write runs (see the module doc). `work` may run more
+/// than once on PostgreSQL (after a serialization failure or a deadlock), hence `FnMut`:
+/// it must not keep effects outside the database between attempts.
+pub async fn write<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnMut(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || write_blocking(&pool, work)).await?
+}
+
+/// [`write`] for callers already off the executor.
+pub fn write_blocking<T, F>(pool: &DbPool, mut work: F) -> Result<T, AppError>
+where
+    F: FnMut(&mut DbConnection) -> Result<T, AppError>,
+{
+    let mut attempt = 1;
+    loop {
+        let result = {
+            // The queue comes before the pool: a writer waiting its turn holds no connection
+            // that a reader could use.
+            let _turn = pool.writers.as_ref().map(|queue| queue.lock());
+            let mut conn = pool.get()?;
+            transaction(&mut conn, &mut work)
+        };
+        match result {
+            Err(AppError::Busy(cause)) if attempt < WRITE_ATTEMPTS => {
+                log::warn!("write transaction aborted (attempt {attempt}), retrying: {cause}");
+                // Spread the retries of transactions that collided with each other.
+                let jitter = rand::random_range(0..10 * u64::from(attempt));
+                std::thread::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One attempt of [`write_blocking`]: SQLite's `BEGIN IMMEDIATE` (the write lock before the
+/// first read), PostgreSQL's `BEGIN`; commit on `Ok`, roll back on `Err`. Transactions
+/// nested inside `work` become savepoints, as with diesel's own `transaction`.
+fn transaction<T, F>(conn: &mut DbConnection, work: &mut F) -> Result<T, AppError>
+where
+    F: FnMut(&mut DbConnection) -> Result<T, AppError>,
+{
+    read_only(conn, false)?;
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
+    }?;
+    match work(conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // A failed rollback leaves the connection broken: the pool drops it
+            // (`has_broken`). The caller hears of the first error, the one that matters.
+            if let Err(rollback) = DbConnection::rollback_transaction(conn) {
+                log::error!("rollback failed: {rollback}");
+            }
+            Err(error)
+        }
+    }
 }
 
 /// Opens the pool (creating the SQLite file and its folder if needed) and runs the
@@ -177,7 +297,8 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, AppError> {
         .map_err(|e| AppError::internal(format!("cannot open database {}: {e}", url.redacted())))?;
     let mut conn = pool.get().map_err(AppError::from)?;
     run_migrations(&mut conn)?;
-    Ok(pool)
+    let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default);
+    Ok(DbPool { pool, writers })
 }
 
 fn run_migrations(conn: &mut DbConnection) -> Result<(), AppError> {

@@ -39,6 +39,12 @@ pub enum AppError {
     /// A referential load refused: every problem found, each naming file, item and reason.
     #[error("{} problem(s) in referential files:\n{}", .0.len(), .0.join("\n"))]
     InvalidData(Vec<String>),
+    /// 503: the database could not take the write in time (SQLite still locked by another
+    /// process after the busy timeout; a PostgreSQL transaction aborted as a serialization
+    /// failure or a deadlock, retried by `db::write` before it comes to this). Nothing was
+    /// written; the client may try again.
+    #[error("{0}")]
+    Busy(String),
     /// Anything that is our fault; the cause goes to the log, not to the client.
     #[error("{0}")]
     Internal(String),
@@ -104,6 +110,7 @@ impl AppError {
             AppError::TooManyRequests { code, .. } => code,
             AppError::Refused { code, .. } => code,
             AppError::InvalidData(_) => "invalid_data",
+            AppError::Busy(_) => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -122,6 +129,7 @@ impl ResponseError for AppError {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
             }
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,6 +139,12 @@ impl ResponseError for AppError {
             AppError::Internal(cause) => {
                 log::error!("internal error: {cause}");
                 "Erreur interne du serveur".to_owned()
+            }
+            AppError::Busy(cause) => {
+                log::warn!("database busy: {cause}");
+                "Le serveur est très sollicité : rien n'a été enregistré, réessayez dans un \
+                 instant"
+                    .to_owned()
             }
             other => other.to_string(),
         };
@@ -152,6 +166,9 @@ impl ResponseError for AppError {
                 retry_after_secs.max(&1).to_string(),
             ));
         }
+        if let AppError::Busy(_) = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+        }
         response.json(ApiError {
             code: self.code().to_owned(),
             message,
@@ -161,7 +178,22 @@ impl ResponseError for AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        AppError::Internal(format!("database: {e}"))
+        use diesel::result::{DatabaseErrorKind, Error};
+        let busy = match &e {
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+            // SQLite's SQLITE_BUSY and PostgreSQL's deadlock_detected (40P01) have no kind
+            // of their own in diesel: told by their message.
+            Error::DatabaseError(_, info) => {
+                let message = info.message();
+                message.starts_with("database is locked") || message.starts_with("deadlock detected")
+            }
+            _ => false,
+        };
+        if busy {
+            AppError::Busy(format!("database: {e}"))
+        } else {
+            AppError::Internal(format!("database: {e}"))
+        }
     }
 }
 

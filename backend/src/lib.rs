@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -15,7 +16,9 @@ pub mod people;
 pub mod portfolio;
 pub mod referentials;
 pub mod schema;
+pub mod security_headers;
 pub mod server;
 pub mod sniff;
 pub mod spa;
+pub mod text;
 pub mod upload;

@@ -45,6 +45,10 @@ enum Command {
         /// secret (sessions do not survive a restart). Never in production.
         #[arg(long, env = "PASSERELLE_DEV")]
         dev: bool,
+        /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose `Forwarded` /
+        /// `X-Forwarded-For` headers give the client's address; none by default.
+        #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: String,
     },
     /// Accounts from the command line.
     Admin {
@@ -183,7 +187,10 @@ fn run(cli: Cli) -> Result<(), AppError> {
             spa_dir,
             workers,
             dev,
+            trusted_proxies,
         } => {
+            let trusted_proxies = passerelle::client_addr::TrustedProxies::parse(&trusted_proxies)
+                .map_err(|e| AppError::internal(format!("refusing to start: {e}")))?;
             let tokens = TokenConfig::from_env(dev)
                 .map_err(|e| AppError::internal(format!("refusing to start: {e}")))?;
             if tokens.generated_secret {
@@ -198,6 +205,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     server::ServeOptions {
                         bind,
                         tokens,
+                        trusted_proxies,
                         spa_dir,
                         workers,
                     },

@@ -105,6 +105,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_in_addresses (user_id, address) {
+        user_id -> BigInt,
+        address -> Text,
+        last_success_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sign_in_addresses -> users (user_id));
 diesel::joinable!(users -> establishments (establishment_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(auth_sessions -> users (user_id));
@@ -273,6 +282,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     audit_log,
     login_throttle,
+    sign_in_addresses,
     school_years,
     classes,
     class_teachers,

@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::middleware::{Compress, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use passerelle_api::spa::Bundle;
 use serde_json::json;
@@ -34,6 +33,8 @@ pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 pub struct ServeOptions {
     pub bind: String,
     pub tokens: TokenConfig,
+    /// Reverse proxies whose forwarding headers tell the client's address.
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
     pub spa_dir: PathBuf,
     pub workers: Option<usize>,
 }
@@ -47,6 +48,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
         evidence: Arc::default(),
     });
     let spa_dir = options.spa_dir;
+    let trusted_proxies = web::Data::new(options.trusted_proxies);
     let missing: Vec<&str> = Bundle::ALL
         .iter()
         .map(|b| b.html_file())
@@ -63,6 +65,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(trusted_proxies.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 AppError::bad_request("bad_request", format!("paramètres invalides : {e}")).into()
             }))
@@ -74,12 +77,7 @@ pub async fn serve(pool: DbPool, options: ServeOptions) -> std::io::Result<()> {
                             .into()
                     }),
             )
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::X_FRAME_OPTIONS, "DENY"))
-                    .add((header::REFERRER_POLICY, "no-referrer")),
-            )
+            .wrap(actix_web::middleware::from_fn(crate::security_headers::add))
             // Only method, path without query string, status and time: no tokens or
             // personal data from query strings end up in logs.
             .wrap(

@@ -1,8 +1,10 @@
 //! Typed client of the Passerelle HTTP API (same origin).
 //!
-//! Signed-in calls carry the access token, held in memory only. The refresh token is kept
-//! in sessionStorage, so a reload restores the session and closing the tab ends it (school
-//! computers are shared). Tokens never go in a URL and are never logged. An access token
+//! Signed-in calls carry the access token, held in memory only. The refresh token never
+//! reaches this code: the server keeps it in an `HttpOnly` cookie sent only to the refresh
+//! endpoint, so no script on the page can read it. sessionStorage holds a mere marker that
+//! this tab is signed in, so a reload restores the session (by a renewal) and closing the
+//! tab ends it (school computers are shared). Tokens never go in a URL and are never logged. An access token
 //! that expired is renewed once (one renewal at a time: refresh tokens rotate and a
 //! replayed one ends the session) and the call is retried; when renewal fails, the
 //! session is over and the handler set with [`on_session_lost`] is told.
@@ -20,7 +22,7 @@ use passerelle_api::{
     ClassProgress, ClassSummary, CommentInput, Coverage, EstablishmentInput, EstablishmentRef,
     Exercise, ExerciseInput, ExerciseSummary, Fiche, FicheInput, FicheQuery, FicheSummary,
     ImportReport, InvitationRequest, ItemDetail, ItemKind, LoginRequest, MarkRead, Me,
-    Notifications, PasswordChange, ReferentialDetail, ReferentialSummary, RefreshRequest,
+    Notifications, PasswordChange, ReferentialDetail, ReferentialSummary, CSRF_HEADER, REFRESH_PATH,
     ReopenInput, Role, SchoolYear, SchoolYearInput, SearchResults, StudentAssignment,
     StudentProgress, Suggestion, SuggestionRequest, TeacherAssignment, TokenResponse,
     ValidationInput,
@@ -127,8 +129,8 @@ pub fn encode(s: &str) -> String {
 
 // ---------- Tokens ----------
 
-/// sessionStorage key of the refresh token.
-const REFRESH_KEY: &str = "passerelle.refresh";
+/// sessionStorage key of the marker "this tab is signed in" (not a credential).
+const SESSION_KEY: &str = "passerelle.session";
 /// Media type of the invitation sheets and other spreadsheet exports.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -138,7 +140,7 @@ thread_local! {
     static ON_LOST: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
 }
 
-/// The tab's sessionStorage (the refresh token, the SPA's reload marker).
+/// The tab's sessionStorage (the signed-in marker, the SPA's reload marker).
 pub fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
@@ -147,29 +149,28 @@ fn access_token() -> Option<String> {
     ACCESS.with(|a| a.borrow().clone())
 }
 
-fn stored_refresh_token() -> Option<String> {
-    storage()?.get_item(REFRESH_KEY).ok()?
-}
-
-/// Keeps the tokens of a sign-in or a renewal (the old refresh token is dead now).
+/// Keeps the access token of a sign-in or a renewal (the refresh token went to its
+/// cookie) and marks the tab signed in.
 pub fn keep_tokens(tokens: &TokenResponse) {
     ACCESS.with(|a| *a.borrow_mut() = Some(tokens.access_token.clone()));
     if let Some(s) = storage() {
-        let _ = s.set_item(REFRESH_KEY, &tokens.refresh_token);
+        let _ = s.set_item(SESSION_KEY, "1");
     }
 }
 
-/// Forgets both tokens (sign-out, session ended).
+/// Forgets the access token and the marker (sign-out, session ended).
 pub fn forget_tokens() {
     ACCESS.with(|a| *a.borrow_mut() = None);
     if let Some(s) = storage() {
-        let _ = s.remove_item(REFRESH_KEY);
+        let _ = s.remove_item(SESSION_KEY);
     }
 }
 
 /// Whether this tab holds a session to restore.
 pub fn has_stored_session() -> bool {
-    stored_refresh_token().is_some()
+    storage()
+        .and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
+        .is_some()
 }
 
 /// Called when a signed-in call finds the session over (renewal refused).
@@ -206,17 +207,18 @@ pub async fn renew(used: Option<&str>) -> Result<String, FetchError> {
         }
         sleep(50).await;
     }
-    let Some(refresh_token) = stored_refresh_token() else {
+    if !has_stored_session() {
         return Err(FetchError::Refused {
             status: 401,
             code: "unauthenticated".to_owned(),
             message: "Connexion requise".to_owned(),
         });
-    };
+    }
     RENEWING.with(|r| r.set(true));
     let answer = async {
-        let call =
-            Call::new(Method::POST, "/api/auth/refresh").json(&RefreshRequest { refresh_token })?;
+        // The browser adds the refresh cookie; the header proves the call is ours (CSRF).
+        let mut call = Call::new(Method::POST, REFRESH_PATH);
+        call.csrf = true;
         read_json::<TokenResponse>(send(&call, None).await?).await
     }
     .await;
@@ -243,6 +245,8 @@ struct Call {
     url: String,
     accept: &'static str,
     body: Option<(JsValue, &'static str)>,
+    /// Sends the anti-CSRF header the refresh endpoint asks for.
+    csrf: bool,
 }
 
 impl Call {
@@ -252,6 +256,7 @@ impl Call {
             url: url.into(),
             accept: "application/json",
             body: None,
+            csrf: false,
         }
     }
 
@@ -278,6 +283,9 @@ impl Call {
             .header("Accept", self.accept);
         if let Some(token) = token {
             builder = builder.header("Authorization", &format!("Bearer {token}"));
+        }
+        if self.csrf {
+            builder = builder.header(CSRF_HEADER, "1");
         }
         match &self.body {
             Some((body, media_type)) => builder

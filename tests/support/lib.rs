@@ -134,8 +134,18 @@ impl Drop for TestDatabase {
     }
 }
 
-/// The token-signing secret of test servers (strong enough for the server to accept it).
-pub const TEST_JWT_SECRET: &str = "test-secret-4f9c2a7e1b6d8035c9e2f7a41d6b8e3c5a0f2d9e";
+/// The token-signing secret of this test process's servers: drawn from the OS at first
+/// use, never written in the repository (the server refuses secrets that were published).
+pub fn test_jwt_secret() -> &'static str {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SECRET.get_or_init(|| {
+        let mut bytes = [0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .unwrap_or_else(|e| panic!("/dev/urandom: {e}"));
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    })
+}
 
 /// Runs `passerelle <args>` to completion against `db`.
 pub fn run_cli(db: &TestDatabase, referentials: &Path, args: &[&str]) -> Output {
@@ -208,15 +218,26 @@ pub(crate) fn free_port() -> u16 {
 impl TestServer {
     /// Starts `passerelle serve` on a free port and waits until /api/health answers.
     pub fn start(db: &TestDatabase, referentials: &Path, spa_dir: Option<&Path>) -> TestServer {
+        Self::start_with(db, referentials, spa_dir, &[])
+    }
+
+    /// Same, with extra environment variables (`TRUSTED_PROXIES`, …).
+    pub fn start_with(
+        db: &TestDatabase,
+        referentials: &Path,
+        spa_dir: Option<&Path>,
+        env: &[(&str, &str)],
+    ) -> TestServer {
         let port = free_port();
         let mut cmd = Command::new(binary());
         cmd.arg("serve")
-            .env("JWT_SECRET", TEST_JWT_SECRET)
+            .env("JWT_SECRET", test_jwt_secret())
             .env("DATABASE_URL", &db.url)
             .env("REFERENTIALS_DIR", referentials)
             .env("BIND", format!("127.0.0.1:{port}"))
             .env("WORKERS", "2")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         if let Some(spa) = spa_dir {
@@ -294,12 +315,67 @@ impl TestServer {
         )
     }
 
+    /// `POST /api/auth/login`: (status, JSON body, the refresh token set in its cookie).
+    pub fn login(&self, email: &str, password: &str) -> (u16, serde_json::Value, Option<String>) {
+        let result = ureq::post(&self.url("/api/auth/login"))
+            .send_json(serde_json::json!({ "email": email, "password": password }));
+        answer_with_refresh_cookie(result, "login")
+    }
+
+    /// `POST /api/auth/refresh` as the SPA sends it: the refresh cookie and the anti-CSRF
+    /// header. (status, JSON body, the next refresh token).
+    pub fn refresh(&self, refresh_token: &str) -> (u16, serde_json::Value, Option<String>) {
+        let result = ureq::post(&self.url(passerelle_api::REFRESH_PATH))
+            .set(
+                "Cookie",
+                &format!("{}={refresh_token}", passerelle_api::REFRESH_COOKIE),
+            )
+            .set(passerelle_api::CSRF_HEADER, "1")
+            .call();
+        answer_with_refresh_cookie(result, "refresh")
+    }
+
     /// GET that must succeed, decoded into a wire type.
     pub fn get_ok<T: DeserializeOwned>(&self, path: &str) -> T {
         let (status, body) = self.get(path);
         assert_eq!(status, 200, "GET {path}: {body}");
         serde_json::from_value(body).unwrap_or_else(|e| panic!("GET {path}: decoding: {e}"))
     }
+}
+
+/// The refresh token in a response's `Set-Cookie`, checked to carry every protection the
+/// cookie must have.
+pub fn refresh_cookie(response: &ureq::Response) -> Option<String> {
+    let prefix = format!("{}=", passerelle_api::REFRESH_COOKIE);
+    let cookie = response
+        .all("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with(&prefix))?;
+    for attribute in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        &format!("Path={}", passerelle_api::REFRESH_PATH),
+    ] {
+        assert!(cookie.contains(attribute), "{cookie}: no {attribute}");
+    }
+    let value = cookie[prefix.len()..].split(';').next().unwrap_or_default();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+fn answer_with_refresh_cookie(
+    result: Result<ureq::Response, ureq::Error>,
+    what: &str,
+) -> (u16, serde_json::Value, Option<String>) {
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{what}: {e}"),
+    };
+    let status = response.status();
+    let cookie = refresh_cookie(&response);
+    let body = response.into_json().unwrap_or(serde_json::Value::Null);
+    (status, body, cookie)
 }
 
 impl Drop for TestServer {

@@ -4,16 +4,19 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime, Utc};
 use passerelle_api::{
-    Activation, LoginRequest, PasswordChange, RefreshRequest, Role, TokenResponse,
+    Activation, LoginRequest, PasswordChange, Role, TokenResponse, CSRF_HEADER, REFRESH_COOKIE,
+    REFRESH_PATH,
 };
 
 use super::store::{self, Principal, Rotation};
 use super::{throttle, token};
 use crate::audit::{self, Entry};
+use crate::client_addr::{self, TrustedProxies};
 use crate::error::AppError;
 use crate::server::AppState;
 
@@ -62,26 +65,40 @@ where
     crate::db::run(&state.pool, work).await
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    // The socket peer, not X-Forwarded-For: a client could forge that header to dodge
-    // the per-IP throttle. Behind a reverse proxy, throttling then applies per proxy.
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+async fn with_write<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnMut(&mut crate::db::DbConnection) -> Result<T, AppError> + Send + 'static,
+{
+    crate::db::write(&state.pool, work).await
+}
+
+/// The throttle's view of an attempt: the email and the client's address, read through
+/// the trusted proxies (`TRUSTED_PROXIES`).
+fn attempt(req: &HttpRequest, email: &str) -> throttle::Attempt {
+    let proxies = req.app_data::<web::Data<TrustedProxies>>();
+    let client = match proxies {
+        Some(proxies) => proxies.client_of(req),
+        None => req.peer_addr().map(|a| a.ip()),
+    };
+    throttle::Attempt {
+        email: email.to_owned(),
+        address: client.map_or_else(|| "unknown".to_owned(), client_addr::throttle_key),
+    }
 }
 
 fn lifetime(std: std::time::Duration) -> Duration {
     Duration::from_std(std).unwrap_or(Duration::days(30))
 }
 
-/// Issues an access token and a refresh token for a session that was just opened or
-/// rotated.
+/// The answer of a session that was just opened or rotated: a new access token in the
+/// body, the new refresh token in its `HttpOnly` cookie.
 async fn tokens_for(
     state: &web::Data<AppState>,
     user_id: i64,
     session_id: String,
     refresh_token: String,
-) -> Result<TokenResponse, AppError> {
+) -> Result<HttpResponse, AppError> {
     let (roles, establishment) = with_db(state, move |conn| {
         let roles = store::roles(conn, user_id)?;
         Ok((roles, store::establishment_of(conn, user_id)?))
@@ -104,12 +121,55 @@ async fn tokens_for(
         &session_id,
         Utc::now(),
     )?;
-    Ok(TokenResponse {
-        access_token,
-        refresh_token,
-        expires_in,
-        token_type: "Bearer".to_owned(),
-    })
+    Ok(no_store(HttpResponse::Ok())
+        .cookie(refresh_cookie(&refresh_token))
+        .json(TokenResponse {
+            access_token,
+            expires_in,
+            token_type: "Bearer".to_owned(),
+        }))
+}
+
+/// The refresh token's cookie: never readable by a script (`HttpOnly`), never sent over
+/// plain HTTP nor from another site (`Secure`, `SameSite=Strict`), only to the refresh
+/// endpoint (`Path`). A session cookie: closing the browser forgets it (school computers
+/// are shared); the session itself ends server-side after the refresh lifetime anyway.
+fn refresh_cookie(value: &str) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, value.to_owned())
+        .path(REFRESH_PATH)
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+/// The same cookie, expired: the browser drops it.
+fn expired_refresh_cookie() -> Cookie<'static> {
+    let mut cookie = refresh_cookie("");
+    cookie.make_removal();
+    cookie
+}
+
+/// Refuses a refresh that a page of another site could have sent: it must carry the
+/// anti-CSRF header (a cross-site form cannot set headers; a cross-site `fetch` with one
+/// needs a CORS preflight, which Passerelle never grants), and a browser's Fetch Metadata,
+/// when sent, must say the request comes from Passerelle's own pages.
+fn check_same_origin(req: &HttpRequest) -> Result<(), AppError> {
+    let header_ok = req
+        .headers()
+        .get(CSRF_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"1");
+    let site_ok = req
+        .headers()
+        .get("sec-fetch-site")
+        .is_none_or(|v| matches!(v.as_bytes(), b"same-origin" | b"none"));
+    if header_ok && site_ok {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "renouvellement de session refusé : la demande ne vient pas de Passerelle",
+        ))
+    }
 }
 
 async fn login(
@@ -129,16 +189,15 @@ async fn login(
         return Err(invalid_credentials());
     }
     let now = now_utc();
-    let keys = attempt_keys(&req, &email);
+    let attempt = attempt(&req, &email);
 
     // 1. Throttle and look the account up (database, no hashing).
     let (locked, credentials) = {
-        let (email, keys) = (email.clone(), keys.clone());
+        let (email, attempt) = (email.clone(), attempt.clone());
         with_db(&state, move |conn| {
-            Ok((
-                throttle::locked_until(conn, &keys, now)?,
-                store::credentials(conn, &email)?,
-            ))
+            let credentials = store::credentials(conn, &email)?;
+            let user = credentials.as_ref().map(|c| c.id);
+            Ok((throttle::wait_until(conn, &attempt, user, now)?, credentials))
         })
         .await?
     };
@@ -161,20 +220,12 @@ async fn login(
 
     // 3. Record the outcome.
     let Some(account) = account else {
-        record_failure(
-            &state,
-            keys,
-            &email,
-            known_establishment,
-            "login.failed",
-            now,
-        )
-        .await?;
+        record_failure(&state, attempt, known_establishment, "login.failed", now).await?;
         return Err(invalid_credentials());
     };
     signed_in(
         &state,
-        keys,
+        attempt,
         account.id,
         account.establishment_id,
         "login.succeeded",
@@ -184,46 +235,81 @@ async fn login(
     .await
 }
 
-/// The throttle keys of a sign-in or activation attempt: the account and the client IP.
-fn attempt_keys(req: &HttpRequest, email: &str) -> Vec<String> {
-    vec![
-        throttle::account_key(email),
-        throttle::ip_key(&client_ip(req)),
-    ]
-}
-
 fn too_many_attempts(until: NaiveDateTime, now: NaiveDateTime) -> AppError {
     AppError::TooManyRequests {
         code: "too_many_attempts",
         message: "Trop de tentatives de connexion : réessayez dans quelques minutes".to_owned(),
-        retry_after_secs: (until - now).num_seconds(),
+        // Rounded up: a client that waits what it is told is let through.
+        retry_after_secs: ((until - now).num_milliseconds() + 999) / 1000,
     }
 }
 
-/// A failed attempt: counted against the account and the IP, and audited.
+/// A failed attempt: counted by the throttle and audited, with what the failure started
+/// (a delay for the account from this address, an address over its budget, an account
+/// targeted from everywhere).
 async fn record_failure(
     state: &web::Data<AppState>,
-    keys: Vec<String>,
-    email: &str,
+    attempt: throttle::Attempt,
     establishment_id: Option<i64>,
     action: &'static str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let object = format!("email:{email}");
-    with_db(state, move |conn| {
-        throttle::record_failure(conn, &keys[0], throttle::ACCOUNT_LIMIT, now)?;
-        throttle::record_failure(conn, &keys[1], throttle::IP_LIMIT, now)?;
-        audit::record(
-            conn,
-            now,
-            Entry {
-                actor_id: None,
+    let object = format!("email:{}", attempt.email);
+    with_write(state, move |conn| {
+        let started = throttle::record_failure(conn, &attempt, now)?;
+        let address = format!("adresse {}", attempt.address);
+        let mut events = vec![(action, address.clone(), establishment_id)];
+        if started.pair_delayed {
+            events.push((
+                "login.throttled",
+                format!(
+                    "{address} : {} échecs, chaque nouvel essai attend",
+                    throttle::PAIR_FREE
+                ),
                 establishment_id,
-                action,
-                object: &object,
-                detail: "",
-            },
-        )
+            ));
+        }
+        if started.address_hot {
+            // Told to the schools whose people sign in from that address (its NAT).
+            let detail = format!(
+                "{address} : {} échecs en {} min, les comptes jamais connectés depuis cette \
+                 adresse attendent",
+                throttle::ADDRESS_BUDGET,
+                throttle::ADDRESS_WINDOW.num_minutes()
+            );
+            let schools = throttle::establishments_seen_at(conn, &attempt.address, now)?;
+            if schools.is_empty() {
+                events.push(("login.address_throttled", detail.clone(), None));
+            }
+            for school in schools {
+                events.push(("login.address_throttled", detail.clone(), Some(school)));
+            }
+        }
+        if started.account_targeted {
+            events.push((
+                "login.account_targeted",
+                format!(
+                    "{} échecs en 24 h depuis toutes les adresses : un administrateur peut \
+                     suspendre le compte",
+                    throttle::ACCOUNT_ALERT
+                ),
+                establishment_id,
+            ));
+        }
+        for (action, detail, establishment_id) in &events {
+            audit::record(
+                conn,
+                now,
+                Entry {
+                    actor_id: None,
+                    establishment_id: *establishment_id,
+                    action,
+                    object: &object,
+                    detail,
+                },
+            )?;
+        }
+        Ok(())
     })
     .await
 }
@@ -232,7 +318,7 @@ async fn record_failure(
 /// throttle, opens a session, audits `action` and answers the session's tokens.
 async fn signed_in<F>(
     state: &web::Data<AppState>,
-    keys: Vec<String>,
+    attempt: throttle::Attempt,
     user_id: i64,
     establishment_id: Option<i64>,
     action: &'static str,
@@ -240,16 +326,17 @@ async fn signed_in<F>(
     first: F,
 ) -> Result<HttpResponse, AppError>
 where
-    F: FnOnce(&mut crate::db::DbConnection) -> Result<(), AppError> + Send + 'static,
+    F: FnMut(&mut crate::db::DbConnection) -> Result<(), AppError> + Send + 'static,
 {
     let session_id = new_session_id();
     let (refresh_token, refresh_hash) = token::new_refresh_token();
     let ttl = lifetime(state.tokens.refresh_ttl);
     {
         let session_id = session_id.clone();
-        with_db(state, move |conn| {
+        let mut first = first;
+        with_write(state, move |conn| {
             first(conn)?;
-            throttle::clear(conn, &keys[0])?;
+            throttle::record_success(conn, &attempt, user_id, now)?;
             store::open_session(conn, &session_id, user_id, &refresh_hash, now, ttl)?;
             let object = format!("user:{user_id}");
             audit::record(
@@ -266,8 +353,7 @@ where
         })
         .await?;
     }
-    let tokens = tokens_for(state, user_id, session_id, refresh_token).await?;
-    Ok(no_store(HttpResponse::Ok()).json(tokens))
+    tokens_for(state, user_id, session_id, refresh_token).await
 }
 
 fn invalid_invitation() -> AppError {
@@ -302,9 +388,9 @@ async fn activate(
         ));
     }
     let now = now_utc();
-    let keys = attempt_keys(&req, &email);
+    let attempt = attempt(&req, &email);
     let (locked, user) = {
-        let (email, keys) = (email.clone(), keys.clone());
+        let (email, attempt) = (email.clone(), attempt.clone());
         with_db(&state, move |conn| {
             let user = crate::people::invitations::check(conn, &email, &code, now)?;
             let establishment = match user {
@@ -312,7 +398,7 @@ async fn activate(
                 None => None,
             };
             Ok((
-                throttle::locked_until(conn, &keys, now)?,
+                throttle::wait_until(conn, &attempt, user, now)?,
                 user.map(|id| (id, establishment)),
             ))
         })
@@ -322,7 +408,7 @@ async fn activate(
         return Err(too_many_attempts(until, now));
     }
     let Some((user_id, establishment_id)) = user else {
-        record_failure(&state, keys, &email, None, "activation.failed", now).await?;
+        record_failure(&state, attempt, None, "activation.failed", now).await?;
         return Err(invalid_invitation());
     };
     let hash = {
@@ -331,7 +417,7 @@ async fn activate(
     };
     signed_in(
         &state,
-        keys,
+        attempt,
         user_id,
         establishment_id,
         "account.activated",
@@ -347,11 +433,12 @@ fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpRespo
     builder
 }
 
-async fn refresh(
-    state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
-) -> Result<HttpResponse, AppError> {
-    let presented = body.into_inner().refresh_token;
+async fn refresh(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    check_same_origin(&req)?;
+    let presented = req
+        .cookie(REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if !token::is_well_formed_refresh_token(&presented) {
         return Err(session_ended());
     }
@@ -359,7 +446,7 @@ async fn refresh(
     let (refresh_token, new_hash) = token::new_refresh_token();
     let ttl = lifetime(state.tokens.refresh_ttl);
     let now = now_utc();
-    let rotation = with_db(&state, move |conn| {
+    let rotation = with_write(&state, move |conn| {
         let rotation = store::rotate_refresh(conn, &presented_hash, &new_hash, now, ttl)?;
         if rotation == Rotation::Replayed {
             audit::record(
@@ -381,10 +468,7 @@ async fn refresh(
         Rotation::Rotated {
             user_id,
             session_id,
-        } => {
-            let tokens = tokens_for(&state, user_id, session_id, refresh_token).await?;
-            Ok(no_store(HttpResponse::Ok()).json(tokens))
-        }
+        } => tokens_for(&state, user_id, session_id, refresh_token).await,
         Rotation::Invalid | Rotation::Replayed => Err(session_ended()),
     }
 }
@@ -394,7 +478,7 @@ async fn logout(
     principal: Principal,
 ) -> Result<HttpResponse, AppError> {
     let now = now_utc();
-    with_db(&state, move |conn| {
+    with_write(&state, move |conn| {
         store::revoke_session(conn, &principal.session_id, now)?;
         let object = format!("user:{}", principal.user_id);
         audit::record(
@@ -410,7 +494,9 @@ async fn logout(
         )
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(expired_refresh_cookie())
+        .finish())
 }
 
 async fn change_password(
@@ -447,7 +533,7 @@ async fn change_password(
         return Err(wrong_current_password());
     };
     let now = now_utc();
-    with_db(&state, move |conn| {
+    with_write(&state, move |conn| {
         store::set_password(conn, user_id, &new_hash)?;
         store::revoke_all_sessions(conn, user_id, now)?;
         let object = format!("user:{user_id}");

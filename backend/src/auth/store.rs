@@ -79,6 +79,15 @@ pub fn roles(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Role>, AppErro
 
 /// Creates a user with roles (used by the CLI and, later, admin screens and imports).
 #[allow(clippy::too_many_arguments)]
+/// What an admin is told of an email that an account outside their establishment holds:
+/// that it cannot be used, as for any address refused, not where it is used.
+pub fn email_unavailable_message(email: &str) -> String {
+    format!(
+        "l'adresse « {email} » ne peut pas être utilisée pour un compte de l'établissement ; \
+         vérifiez-la ou demandez à l'élève une autre adresse"
+    )
+}
+
 pub fn create_user(
     conn: &mut DbConnection,
     email: &str,
@@ -91,15 +100,27 @@ pub fn create_user(
 ) -> Result<i64, AppError> {
     let email = normalize_email(email);
     crate::with_conn!(conn, |c| c.transaction::<_, AppError, _>(|c| {
-        let taken: i64 = users::table
+        let owner: Option<Option<i64>> = users::table
             .filter(users::email.eq(&email))
-            .count()
-            .get_result(c)?;
-        if taken > 0 {
-            return Err(AppError::conflict(
-                "email_taken",
-                format!("email : un compte existe déjà pour {email}"),
-            ));
+            .select(users::establishment_id)
+            .first(c)
+            .optional()?;
+        match owner {
+            None => {}
+            // The establishment's own account: its admin sees it in the list anyway.
+            Some(owner) if owner == establishment_id => {
+                return Err(AppError::conflict(
+                    "email_taken",
+                    format!("email : un compte de l'établissement existe déjà pour {email}"),
+                ));
+            }
+            // Elsewhere (or an account of no establishment): the answer must not tell.
+            Some(_) => {
+                return Err(AppError::unprocessable(
+                    "email_unavailable",
+                    format!("email : {}", email_unavailable_message(&email)),
+                ))
+            }
         }
         diesel::insert_into(users::table)
             .values((

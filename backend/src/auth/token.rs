@@ -186,8 +186,33 @@ impl TokenConfig {
     }
 }
 
+/// SHA-256 digests of secrets that were published (in this repository's scripts and
+/// tests before they generated their own, or in its documentation): anyone can read them,
+/// so a server must never sign with them. Digests, not the secrets, so that this list
+/// cannot itself be copied as a secret.
+const PUBLISHED_SECRET_DIGESTS: [&str; 2] = [
+    // scripts/bench*, until issue 15
+    "fecc9accaf5549a3f45062ce66ed290d51f582a66be7dfa1800d4a52e2cd436e",
+    // tests/support, until issue 15
+    "8545c34c760be99a9eef0a15fad516b41c17ab749a5f8fde65f6e3db0253d640",
+];
+
+/// Words that betray a secret typed by hand from an example.
+const PLACEHOLDER_WORDS: [&str; 6] = ["changeme", "change-me", "change_me", "example", "secret", "password"];
+
 /// Why a secret is too weak, if it is. Never quotes the secret.
 fn secret_weakness(secret: &[u8]) -> Option<String> {
+    let digest = format!("{:x}", Sha256::digest(secret));
+    if PUBLISHED_SECRET_DIGESTS.contains(&digest.as_str()) {
+        return Some("secret publié (celui d'un script ou d'un test du dépôt) : générez-en un".to_owned());
+    }
+    let lower = String::from_utf8_lossy(secret).to_lowercase();
+    if let Some(word) = PLACEHOLDER_WORDS.iter().find(|w| lower.contains(*w)) {
+        return Some(format!(
+            "secret qui ressemble à un exemple (il contient « {word} ») : générez-en un, par \
+             exemple avec « head -c 32 /dev/urandom | base64 »"
+        ));
+    }
     if secret.len() < MIN_SECRET_LEN {
         return Some(format!(
             "secret trop court ({} octets, au moins {MIN_SECRET_LEN})",
@@ -1053,6 +1078,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn published_and_placeholder_secrets_are_refused() {
+        for published in [
+            "bench-secret-7c1e9a4f2b6d8e03a5c7f9b1d3e5a7c9",
+            "test-secret-4f9c2a7e1b6d8035c9e2f7a41d6b8e3c5a0f2d9e",
+        ] {
+            let why = secret_weakness(published.as_bytes()).unwrap_or_else(|| panic!("accepted"));
+            assert!(why.contains("publié"), "{why}");
+            assert!(!why.contains(published));
+        }
+        let why = secret_weakness(b"changeme-changeme-0123456789abcdefXYZ")
+            .unwrap_or_else(|| panic!("accepted"));
+        assert!(why.contains("changeme"), "{why}");
+        assert!(secret_weakness(STRONG.as_bytes()).is_none());
     }
 
     #[test]

@@ -150,7 +150,7 @@ async fn create(
     let class_id = id.into_inner();
     let input = body.into_inner();
     let now = Utc::now().naive_utc();
-    let created = run(&state.pool, move |conn| {
+    let created = crate::db::write(&state.pool, move |conn| {
         taught_class(conn, &principal, class_id)?;
         let ends_on = check_dates(&input)?;
         assignable(conn, &principal, input.exercise_id)?;
@@ -200,7 +200,7 @@ async fn update(
     let id = id.into_inner();
     let input = body.into_inner();
     let today = Utc::now().date_naive();
-    let updated = run(&state.pool, move |conn| {
+    let updated = crate::db::write(&state.pool, move |conn| {
         own_assignment(conn, &principal, id)?;
         let ends_on = check_dates(&input)?;
         assignable(conn, &principal, input.exercise_id)?;
@@ -223,7 +223,7 @@ async fn delete(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    run(&state.pool, move |conn| {
+    crate::db::write(&state.pool, move |conn| {
         own_assignment(conn, &principal, id)?;
         diesel::delete(class_exercises::table.find(id)).execute(conn)?;
         Ok(())

@@ -15,7 +15,7 @@ use super::staff_establishment;
 use super::store::{self, ExerciseRow};
 use crate::audit::{self, Entry};
 use crate::auth::store::Principal;
-use crate::db::run;
+use crate::db::{run, DbConnection};
 use crate::error::AppError;
 use crate::fold::fold;
 use crate::people::import::{xlsx_text_rows, MAX_IMPORT_BYTES};
@@ -366,7 +366,7 @@ async fn import(
     let bytes = read_body(&req, payload, MAX_IMPORT_BYTES).await?;
     let referentials = snapshot(&state).await?;
     let now = Utc::now().naive_utc();
-    let report = run(&state.pool, move |conn| {
+    let work = move |conn: &mut DbConnection| {
         let text_start = bytes
             .iter()
             .skip_while(|b| b.is_ascii_whitespace() || [0xEF, 0xBB, 0xBF].contains(b))
@@ -449,8 +449,13 @@ async fn import(
             },
         )?;
         Ok(report)
-    })
-    .await?;
+    };
+    // A preview only reads; a commit writes, all of it or nothing.
+    let report = if write {
+        crate::db::write(&state.pool, work).await?
+    } else {
+        run(&state.pool, work).await?
+    };
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -49,7 +49,7 @@ async fn create(
     let referentials = snapshot(&state).await?;
     let checked = store::check(&referentials, body.into_inner())?;
     let now = Utc::now().naive_utc();
-    let exercise = run(&state.pool, move |conn| {
+    let exercise = crate::db::write(&state.pool, move |conn| {
         let id = conn.transaction::<_, AppError, _>(|conn| {
             store::insert(conn, establishment, principal.user_id, &checked, None, now)
         })?;
@@ -85,10 +85,10 @@ async fn update(
     let referentials = snapshot(&state).await?;
     let input = body.into_inner();
     let now = Utc::now().naive_utc();
-    let exercise = run(&state.pool, move |conn| {
+    let exercise = crate::db::write(&state.pool, move |conn| {
         // Access before validation: a stranger learns nothing from error messages.
         store::editable(conn, &principal, id)?;
-        let checked = store::check(&referentials, input)?;
+        let checked = store::check(&referentials, input.clone())?;
         conn.transaction::<_, AppError, _>(|conn| store::update(conn, id, &checked, now))?;
         store::visible_exercise(conn, &referentials, &principal, id)
     })
@@ -106,7 +106,7 @@ async fn duplicate(
     let id = id.into_inner();
     let referentials = snapshot(&state).await?;
     let now = Utc::now().naive_utc();
-    let exercise = run(&state.pool, move |conn| {
+    let exercise = crate::db::write(&state.pool, move |conn| {
         let source = store::visible(conn, &principal, id)?;
         let links = store::links_of(conn, &[id])?
             .remove(&id)
@@ -184,7 +184,7 @@ async fn delete(
     let establishment = staff_establishment(&principal)?;
     let id = id.into_inner();
     let now = Utc::now().naive_utc();
-    run(&state.pool, move |conn| {
+    crate::db::write(&state.pool, move |conn| {
         let row = store::editable(conn, &principal, id)?;
         let used_by: Vec<String> = class_exercises::table
             .inner_join(classes::table)
@@ -268,7 +268,7 @@ async fn put_file(
         file_type,
     );
     let now = Utc::now().naive_utc();
-    let info = run(&state.pool, move |conn| {
+    let info = crate::db::write(&state.pool, move |conn| {
         store::editable(conn, &principal, id)?;
         let size = bytes.len() as i64;
         crate::with_conn!(conn, |c| c.transaction::<_, AppError, _>(|c| {
@@ -325,7 +325,7 @@ async fn delete_file(
 ) -> Result<HttpResponse, AppError> {
     staff_establishment(&principal)?;
     let id = id.into_inner();
-    run(&state.pool, move |conn| {
+    crate::db::write(&state.pool, move |conn| {
         store::editable(conn, &principal, id)?;
         let gone = diesel::delete(exercise_files::table.find(id)).execute(conn)?;
         if gone == 0 {

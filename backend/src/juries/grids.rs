@@ -449,7 +449,7 @@ async fn put_mine(
     let referentials = snapshot(&state).await?;
     let input = body.into_inner();
     let now = Utc::now().naive_utc();
-    let grid = run(&state.pool, move |conn| {
+    let grid = crate::db::write(&state.pool, move |conn| {
         let (ctx, template) = writable(conn, &referentials, &principal, id)?;
         check_levels(&template, &input.levels, &input.comments)?;
         let levels = serde_json::to_string(&input.levels)?;
@@ -497,7 +497,7 @@ async fn put_agreed(
         }
     }
     let now = Utc::now().naive_utc();
-    let grid = run(&state.pool, move |conn| {
+    let grid = crate::db::write(&state.pool, move |conn| {
         let (ctx, template) = writable(conn, &referentials, &principal, id)?;
         check_levels(&template, &input.levels, &input.comments)?;
         let proposed = propose(&template, &input.levels);
@@ -563,7 +563,7 @@ async fn sign(
     let id = id.into_inner();
     let referentials = snapshot(&state).await?;
     let now = Utc::now().naive_utc();
-    let grid = run(&state.pool, move |conn| {
+    let grid = crate::db::write(&state.pool, move |conn| {
         let (ctx, _) = writable(conn, &referentials, &principal, id)?;
         let current = build(conn, &referentials, &ctx)?;
         let missing: Vec<&str> = current
@@ -674,7 +674,7 @@ async fn reopen(
         ));
     }
     let now = Utc::now().naive_utc();
-    let grid = run(&state.pool, move |conn| {
+    let grid = crate::db::write(&state.pool, move |conn| {
         let ctx = context(conn, &principal, id)?;
         if !(principal.has(Role::Admin)
             && principal.establishment_id == Some(ctx.session.establishment_id))
@@ -725,7 +725,7 @@ async fn publish(
     let id = id.into_inner();
     let referentials = snapshot(&state).await?;
     let now = Utc::now().naive_utc();
-    let answer = run(&state.pool, move |conn| {
+    let answer = crate::db::write(&state.pool, move |conn| {
         let row = super::sessions::administered(conn, &principal, id)?;
         conn.transaction::<_, AppError, _>(|conn| {
             diesel::update(exam_sessions::table.find(id))

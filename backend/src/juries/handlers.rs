@@ -237,7 +237,7 @@ async fn update(
     let id = id.into_inner();
     let input = check(body.into_inner())?;
     let now = Utc::now().naive_utc();
-    let template = run(&state.pool, move |conn| {
+    let template = crate::db::write(&state.pool, move |conn| {
         let before = current(conn, &referentials, establishment, &id)?;
         conn.transaction::<_, AppError, _>(|conn| {
             diesel::insert_into(grid_template_versions::table)

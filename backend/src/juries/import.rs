@@ -30,7 +30,7 @@ use super::sheet::{
 };
 use crate::audit::{self, Entry};
 use crate::auth::store::Principal;
-use crate::db::run;
+use crate::db::{run, DbConnection};
 use crate::error::AppError;
 use crate::people::import::{check_xlsx, MAX_IMPORT_BYTES};
 use crate::referentials::api::snapshot;
@@ -313,7 +313,7 @@ async fn handle(
     let bytes = crate::upload::read_body(&req, payload, MAX_IMPORT_BYTES).await?;
     let referentials = snapshot(&state).await?;
     let now = Utc::now().naive_utc();
-    let report = run(&state.pool, move |conn| {
+    let work = move |conn: &mut DbConnection| {
         let row = administered(conn, &principal, id)?;
         check_xlsx(&bytes)?;
         let establishment = establishment_of(conn, row.establishment_id)?;
@@ -452,7 +452,12 @@ async fn handle(
             report.committed = true;
         }
         Ok(report)
-    })
-    .await?;
+    };
+    // A preview only reads; a commit writes, all of it or nothing.
+    let report = if write {
+        crate::db::write(&state.pool, work).await?
+    } else {
+        run(&state.pool, work).await?
+    };
     Ok(HttpResponse::Ok().json(report))
 }

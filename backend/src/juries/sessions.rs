@@ -342,7 +342,7 @@ async fn create(
         return Err(field_error("class_ids", "au moins une classe de candidats"));
     }
     let now = Utc::now().naive_utc();
-    let created = run(&state.pool, move |conn| {
+    let created = crate::db::write(&state.pool, move |conn| {
         let template =
             current(conn, &referentials, establishment, &input.template_id).map_err(|_| {
                 AppError::unprocessable(
@@ -490,7 +490,7 @@ async fn create_jury(
     let referentials = snapshot(&state).await?;
     let input = body.into_inner();
     let name = required("name", &input.name, 120)?;
-    let answer = run(&state.pool, move |conn| {
+    let answer = crate::db::write(&state.pool, move |conn| {
         let row = administered(conn, &principal, id)?;
         let mut members: Vec<(i64, JuryRole)> = Vec::new();
         for (i, member) in input.members.iter().enumerate() {
@@ -586,7 +586,7 @@ async fn assign(
     let jury = id.into_inner();
     let referentials = snapshot(&state).await?;
     let wanted = body.into_inner().candidate_ids;
-    let answer = run(&state.pool, move |conn| {
+    let answer = crate::db::write(&state.pool, move |conn| {
         let session_id = juries::table
             .find(jury)
             .select(juries::session_id)
@@ -646,7 +646,7 @@ async fn conformity(
         }
     };
     let now = Utc::now().naive_utc();
-    let answer = run(&state.pool, move |conn| {
+    let answer = crate::db::write(&state.pool, move |conn| {
         let not_found = || AppError::not_found(format!("candidat introuvable : {candidate}"));
         let session_id = exam_candidates::table
             .find(candidate)

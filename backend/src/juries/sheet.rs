@@ -634,10 +634,12 @@ pub fn session_csv_bytes(grids: &[CandidateGrid]) -> Result<Vec<u8>, csv::Error>
             .from_writer(&mut out);
         let mut header = vec!["Épreuve", "Unité"];
         header.extend(SUMMARY_HEADERS);
-        writer.write_record(&header)?;
+        crate::text::write_csv_record(&mut writer, header)?;
         for g in grids {
             let c = &g.candidate;
-            writer.write_record([
+            // Names and class names are typed by people: never a formula in the office's
+            // spreadsheet.
+            crate::text::write_csv_record(&mut writer, [
                 g.template.epreuve.as_str(),
                 g.template.unit.as_str(),
                 c.number.as_str(),

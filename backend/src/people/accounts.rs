@@ -198,7 +198,7 @@ async fn create_account(
     let roles = valid_roles(&input.roles)?;
     let now = Utc::now().naive_utc();
     let actor = principal.user_id;
-    let account = run(&state.pool, move |conn| {
+    let account = crate::db::write(&state.pool, move |conn| {
         let id = store::create_user(
             conn,
             &email,
@@ -299,9 +299,10 @@ async fn update_account(
         }
     }
     let now = Utc::now().naive_utc();
-    let account = run(&state.pool, move |conn| {
+    let account = crate::db::write(&state.pool, move |conn| {
         // Object check: the account must be of the admin's establishment.
         let before = one_account(conn, establishment, id)?;
+        let (first_name, last_name, roles) = (first_name.clone(), last_name.clone(), roles.clone());
         let mut changes = Vec::new();
         crate::with_conn!(conn, |c| c.transaction::<_, AppError, _>(|c| {
             if let Some(v) = first_name.filter(|v| *v != before.first_name) {

@@ -96,19 +96,22 @@ async fn import(
     let bytes = crate::upload::read_body(req, payload, MAX_IMPORT_BYTES).await?;
     let now = Utc::now().naive_utc();
     let actor = principal.user_id;
-    run(&state.pool, move |conn| {
-        let today = now.date();
-        let parsed = parse_class_list(&bytes, &file_name, today)?;
-        drop(bytes);
+    let today = now.date();
+    // Parsed before any connection is taken: a large file's parsing holds no lock.
+    let parsed = {
+        let file_name = file_name.clone();
+        web::block(move || parse_class_list(&bytes, &file_name, today)).await??
+    };
+    let work = move |conn: &mut DbConnection| {
         let year = school_year(conn, establishment, params.school_year_id, today)?;
         let plan = plan(conn, establishment, &year, &parsed)?;
         let mut report = ImportReport {
             committed: false,
             format: parsed.format.extension().to_owned(),
-            sheet_name: parsed.sheet_name,
+            sheet_name: parsed.sheet_name.clone(),
             header_row: parsed.header_row,
-            headers: parsed.headers,
-            ignored_headers: parsed.ignored_headers,
+            headers: parsed.headers.clone(),
+            ignored_headers: parsed.ignored_headers.clone(),
             school_year: year,
             counts: count(&plan.rows),
             rows: plan.rows,
@@ -141,8 +144,12 @@ async fn import(
             )?;
         }
         Ok(report)
-    })
-    .await
+    };
+    if write {
+        crate::db::write(&state.pool, work).await
+    } else {
+        run(&state.pool, work).await
+    }
 }
 
 /// The file's base name, at most 100 characters, for the audit log.
@@ -358,18 +365,26 @@ fn plan(
         .map(|s| (s.email.as_str(), s.id))
         .collect();
 
-    // Accounts using the file's emails that are not students here (staff, other schools).
+    // Accounts using the file's emails that are not students here: the school's staff
+    // (the admin may be told), or accounts elsewhere (told only that the address cannot
+    // be used: which emails another establishment holds is none of this one's business).
+    let mut staff: HashSet<String> = HashSet::new();
     let mut foreign: HashSet<String> = HashSet::new();
     for chunk in file_emails.chunks(500) {
-        let used: Vec<(i64, String)> = users::table
+        let used: Vec<(i64, String, Option<i64>)> = users::table
             .filter(users::email.eq_any(chunk))
-            .select((users::id, users::email))
+            .select((users::id, users::email, users::establishment_id))
             .load(conn)?;
-        foreign.extend(
-            used.into_iter()
-                .filter(|(id, _)| !students.contains_key(id))
-                .map(|(_, email)| email),
-        );
+        for (id, email, owner) in used {
+            if students.contains_key(&id) {
+                continue;
+            }
+            if owner == Some(establishment) {
+                staff.insert(email);
+            } else {
+                foreign.insert(email);
+            }
+        }
     }
 
     // Row errors of the parser, grouped by row.
@@ -414,14 +429,20 @@ fn plan(
                 ),
             ));
         }
-        if foreign.contains(&email) {
+        if staff.contains(&email) {
             issues.push(issue(
                 "email_taken",
                 Some("email"),
                 format!(
-                    "l'adresse « {email} » est déjà celle d'un autre compte (personnel ou autre \
-                     établissement)"
+                    "l'adresse « {email} » est celle d'un membre du personnel de l'établissement"
                 ),
+            ));
+        }
+        if foreign.contains(&email) {
+            issues.push(issue(
+                "email_unavailable",
+                Some("email"),
+                crate::auth::store::email_unavailable_message(&email),
             ));
         }
         let via_ine = row.ine.as_deref().and_then(|i| by_ine.get(i).copied());

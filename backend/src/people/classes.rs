@@ -80,7 +80,8 @@ async fn create_establishment(
     })?;
     let now = Utc::now().naive_utc();
     let user_id = principal.user_id;
-    let created = run(&state.pool, move |conn| {
+    let created = crate::db::write(&state.pool, move |conn| {
+        let (name, uai, academie) = (name.clone(), uai.clone(), academie.clone());
         crate::with_conn!(conn, |c| c.transaction::<_, AppError, _>(|c| {
             let taken: i64 = establishments::table
                 .filter(establishments::uai.eq(&uai))
@@ -118,7 +119,7 @@ async fn create_establishment(
     .await?;
     let object = format!("establishment:{}", created.id);
     let establishment_id = created.id;
-    run(&state.pool, move |conn| {
+    crate::db::write(&state.pool, move |conn| {
         audit::record(
             conn,
             now,
@@ -188,7 +189,7 @@ async fn create_year(
             "une année scolaire dure au plus 400 jours",
         ));
     }
-    let year = run(&state.pool, move |conn| {
+    let year = crate::db::write(&state.pool, move |conn| {
         let taken: i64 = school_years::table
             .filter(school_years::establishment_id.eq(establishment))
             .filter(school_years::label.eq(&label))
@@ -362,7 +363,7 @@ async fn create_class(
     let establishment = admin_establishment(&principal)?;
     let input = body.into_inner();
     let name = required("name", &input.name, 80)?;
-    let created = run(&state.pool, move |conn| {
+    let created = crate::db::write(&state.pool, move |conn| {
         let year_ok: i64 = school_years::table
             .filter(school_years::id.eq(input.school_year_id))
             .filter(school_years::establishment_id.eq(establishment))
@@ -437,7 +438,7 @@ async fn assign_teachers(
     teacher_ids.dedup();
     let now = Utc::now().naive_utc();
     let actor = principal.user_id;
-    let detail = run(&state.pool, move |conn| {
+    let detail = crate::db::write(&state.pool, move |conn| {
         if visible_classes(conn, &principal, Some(id))?.is_empty() {
             return Err(class_not_found(id));
         }

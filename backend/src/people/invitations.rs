@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Entry};
 use crate::auth::store::{self, Principal};
-use crate::db::{run, DbConnection};
+use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::people::{accounts, admin_establishment};
 use crate::schema::{class_students, classes, invitations, school_years, users};
@@ -251,7 +251,7 @@ async fn issue_invitations(
     let request = body.into_inner();
     let now = Utc::now().naive_utc();
     let actor = principal.user_id;
-    let mut invitations = run(&state.pool, move |conn| {
+    let mut invitations = crate::db::write(&state.pool, move |conn| {
         let ids = targets(conn, establishment, actor, &request)?;
         let accounts = accounts::load_accounts(conn, establishment, Some(&ids))?;
         let classes = class_names(conn, &ids)?;

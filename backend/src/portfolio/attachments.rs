@@ -98,7 +98,7 @@ async fn upload(
     );
     let now = Utc::now().naive_utc();
     let student = principal.user_id;
-    let saved = run(&state.pool, move |conn| {
+    let saved = crate::db::write(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             // Checked again inside the write: two uploads at once must not both pass.
             let row = access::owned_fiche(conn, &principal, id)?;
@@ -234,7 +234,7 @@ async fn remove(
 ) -> Result<HttpResponse, AppError> {
     let (id, attachment_id) = path.into_inner();
     let now = Utc::now().naive_utc();
-    run(&state.pool, move |conn| {
+    crate::db::write(&state.pool, move |conn| {
         let row = access::owned_fiche(conn, &principal, id)?;
         ensure_editable(&row)?;
         conn.transaction::<_, AppError, _>(|conn| {

@@ -128,8 +128,8 @@ async fn create(
     let referentials = snapshot(&state).await?;
     let input = body.into_inner();
     let now = Utc::now().naive_utc();
-    let fiche = run(&state.pool, move |conn| {
-        let checked = store::check(conn, &referentials, principal.user_id, input, None)?;
+    let fiche = crate::db::write(&state.pool, move |conn| {
+        let checked = store::check(conn, &referentials, principal.user_id, input.clone(), None)?;
         let id = conn.transaction::<_, AppError, _>(|conn| {
             store::insert(conn, principal.user_id, &checked, now)
         })?;
@@ -180,11 +180,12 @@ async fn update(
     let referentials = snapshot(&state).await?;
     let input = body.into_inner();
     let now = Utc::now().naive_utc();
-    let fiche = run(&state.pool, move |conn| {
+    let fiche = crate::db::write(&state.pool, move |conn| {
         // Access, then state, then content: a stranger learns nothing from messages.
         let row = access::owned_fiche(conn, &principal, id)?;
         ensure_editable(&row)?;
-        let checked = store::check(conn, &referentials, principal.user_id, input, Some(&row))?;
+        let checked =
+            store::check(conn, &referentials, principal.user_id, input.clone(), Some(&row))?;
         conn.transaction::<_, AppError, _>(|conn| {
             store::update(conn, &referentials, &row, principal.user_id, &checked, now)
         })?;
@@ -201,7 +202,7 @@ async fn delete(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    run(&state.pool, move |conn| {
+    crate::db::write(&state.pool, move |conn| {
         let row = access::owned_fiche(conn, &principal, id)?;
         if row.status() != FicheStatus::Draft || row.submissions > 0 {
             return Err(AppError::conflict(
@@ -226,7 +227,7 @@ async fn submit(
     let id = id.into_inner();
     let referentials = snapshot(&state).await?;
     let now = Utc::now().naive_utc();
-    let fiche = run(&state.pool, move |conn| {
+    let fiche = crate::db::write(&state.pool, move |conn| {
         let row = access::owned_fiche(conn, &principal, id)?;
         ensure_editable(&row)?;
         let items = store::items_of(conn, &[id])?

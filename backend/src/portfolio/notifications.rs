@@ -124,7 +124,7 @@ async fn mark_read(
 ) -> Result<HttpResponse, AppError> {
     let ids = body.into_inner().ids;
     let now = Utc::now().naive_utc();
-    run(&state.pool, move |conn| {
+    crate::db::write(&state.pool, move |conn| {
         let mine = notifications::table
             .filter(notifications::user_id.eq(principal.user_id))
             .filter(notifications::read_at.is_null());

@@ -74,7 +74,7 @@ async fn comment(
     let referentials = snapshot(&state).await?;
     let text = comment_text("comment", &body.comment, true)?;
     let now = Utc::now().naive_utc();
-    let fiche = run(&state.pool, move |conn| {
+    let fiche = crate::db::write(&state.pool, move |conn| {
         let (row, standing) = access::visible_fiche(conn, &principal, id)?;
         conn.transaction::<_, AppError, _>(|conn| {
             store::record(
@@ -158,7 +158,7 @@ async fn return_fiche(
     let referentials = snapshot(&state).await?;
     let text = comment_text("comment", &body.comment, true)?;
     let now = Utc::now().naive_utc();
-    let fiche = run(&state.pool, move |conn| {
+    let fiche = crate::db::write(&state.pool, move |conn| {
         let row = access::reviewed_fiche(conn, &principal, id)?;
         ensure_submitted(row.status())?;
         conn.transaction::<_, AppError, _>(|conn| {
@@ -199,7 +199,7 @@ async fn validate(
     let input = body.into_inner();
     let text = comment_text("comment", input.comment.as_deref().unwrap_or(""), false)?;
     let now = Utc::now().naive_utc();
-    let fiche = run(&state.pool, move |conn| {
+    let fiche = crate::db::write(&state.pool, move |conn| {
         let row = access::reviewed_fiche(conn, &principal, id)?;
         ensure_submitted(row.status())?;
         let scale = referentials
@@ -291,7 +291,7 @@ async fn reopen(
     let referentials = snapshot(&state).await?;
     let reason = comment_text("reason", &body.reason, true)?;
     let now = Utc::now().naive_utc();
-    let fiche = run(&state.pool, move |conn| {
+    let fiche = crate::db::write(&state.pool, move |conn| {
         let row = access::reviewed_fiche(conn, &principal, id)?;
         if !principal.has(Role::Admin) {
             return Err(AppError::forbidden(

@@ -178,13 +178,14 @@ pub fn framework_csv(
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     let csv_error = |e: csv::Error| AppError::internal(format!("moodle csv: {e}"));
-    writer.write_record(HEADER).map_err(csv_error)?;
+    crate::text::write_csv_record(&mut writer, HEADER).map_err(csv_error)?;
     let framework_description = format!(
         "{} (version {}). Référentiel exporté de Passerelle.",
         referential.title, referential.version
     );
-    writer
-        .write_record([
+    crate::text::write_csv_record(
+        &mut writer,
+        [
             "",
             &shorten(referential.id, MAX_LEN),
             &shorten(referential.title, MAX_LEN),
@@ -199,8 +200,9 @@ pub fn framework_csv(
             "",
             "1",
             &taxonomies(items, &order),
-        ])
-        .map_err(csv_error)?;
+        ],
+    )
+    .map_err(csv_error)?;
     let codes: std::collections::HashSet<&str> = items.iter().map(|i| i.code.as_str()).collect();
     for &(i, _) in &order {
         let item = &items[i];
@@ -220,8 +222,9 @@ pub fn framework_csv(
             .get(item.code.as_str())
             .map(|l| l.join(","))
             .unwrap_or_default();
-        writer
-            .write_record([
+        crate::text::write_csv_record(
+            &mut writer,
+            [
                 parent.as_str(),
                 &idnumber(referential.id, &item.code),
                 &shorten(&format!("{} {}", item.code, item.label), MAX_LEN),
@@ -236,8 +239,9 @@ pub fn framework_csv(
                 "",
                 "0",
                 "",
-            ])
-            .map_err(csv_error)?;
+            ],
+        )
+        .map_err(csv_error)?;
     }
     writer
         .into_inner()
