@@ -198,12 +198,26 @@ fn a_password_change_ends_every_session(db: &TestDatabase) {
 fn unknown_email_and_wrong_password_look_the_same(db: &TestDatabase) {
     create_admin_cli(db, EMAIL);
     let server = TestServer::start(db, &referentials_dir(), None);
-    let started = std::time::Instant::now();
-    let wrong = login(&server, EMAIL, "mauvais mot de passe");
-    let wrong_time = started.elapsed();
-    let started = std::time::Instant::now();
-    let unknown = login(&server, "personne@lycee-exemple.fr", "mauvais mot de passe");
-    let unknown_time = started.elapsed();
+    // Warm up (the first request pays for the server's first connections and the
+    // hasher's work area), then take the median of three of each.
+    login(
+        &server,
+        "echauffement@lycee-exemple.fr",
+        "mauvais mot de passe",
+    );
+    let timed = |email: &str| {
+        let mut times = Vec::new();
+        let mut answer = (0, Value::Null);
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            answer = login(&server, email, "mauvais mot de passe");
+            times.push(started.elapsed());
+        }
+        times.sort();
+        (answer, times[1])
+    };
+    let (wrong, wrong_time) = timed(EMAIL);
+    let (unknown, unknown_time) = timed("personne@lycee-exemple.fr");
     assert_eq!(wrong, unknown);
     assert_eq!(wrong.0, 401);
     assert_eq!(wrong.1["code"], "invalid_credentials");
@@ -267,6 +281,17 @@ fn audit_actions(server: &TestServer, admin: &str) -> Vec<(String, String)> {
 fn repeated_failures_are_throttled(db: &TestDatabase) {
     create_admin_cli(db, EMAIL);
     let server = behind_proxy(db);
+    // The admin's establishment first: its audit log is where the failures are told.
+    let (status, _, body) = login_from(&server, "192.0.2.10", EMAIL, PASSWORD);
+    assert_eq!(status, 200, "{body}");
+    let admin = body["access_token"].as_str().unwrap_or_default().to_owned();
+    let (status, body) = server.call(
+        "POST",
+        "/api/establishment",
+        Some(&admin),
+        Some(json!({ "name": "Lycée Exemple", "uai": "0750001A", "academie": "Paris" })),
+    );
+    assert_eq!(status, 201, "{body}");
     let attacker = "198.51.100.66";
     for email in [EMAIL, "inconnu@lycee-exemple.fr"] {
         // Five free failures, a sixth that starts the wait, then waits that double.
@@ -283,13 +308,18 @@ fn repeated_failures_are_throttled(db: &TestDatabase) {
     assert_eq!(login_from(&server, attacker, EMAIL, PASSWORD).0, 429);
     // …and a forged X-Forwarded-For in front of the proxy's does not get it out.
     assert_eq!(
-        login_from(&server, &format!("203.0.113.1, {attacker}"), EMAIL, PASSWORD).0,
+        login_from(
+            &server,
+            &format!("203.0.113.1, {attacker}"),
+            EMAIL,
+            PASSWORD
+        )
+        .0,
         429
     );
     // The owner, from anywhere else, signs in at once: no lockout of the innocent.
     let (status, _, body) = login_from(&server, "192.0.2.10", EMAIL, PASSWORD);
     assert_eq!(status, 200, "{body}");
-    let admin = body["access_token"].as_str().unwrap_or_default().to_owned();
     // Waits double: after the wait, one more failure waits 2 s.
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert_eq!(login_from(&server, attacker, EMAIL, "encore faux").0, 401);
@@ -317,7 +347,15 @@ fn a_school_behind_one_address_survives_an_attacker(db: &TestDatabase) {
     let generated = passerelle_tests::run_cli_with(
         db,
         &referentials_dir(),
-        &["generate", "--students", "300", "--establishments", "1", "--exercises-per-class", "0"],
+        &[
+            "generate",
+            "--students",
+            "300",
+            "--establishments",
+            "1",
+            "--exercises-per-class",
+            "0",
+        ],
         &[("PASSERELLE_DEMO_PASSWORD", PASSWORD)],
     );
     assert!(generated.status.success(), "{generated:?}");
@@ -338,7 +376,11 @@ fn a_school_behind_one_address_survives_an_attacker(db: &TestDatabase) {
         .as_array()
         .unwrap_or_else(|| panic!("{accounts}"))
         .iter()
-        .filter(|a| a["roles"].as_array().is_some_and(|r| r.iter().any(|r| r == "student")))
+        .filter(|a| {
+            a["roles"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r == "student"))
+        })
         .filter_map(|a| a["email"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(students.len(), 300);
@@ -350,7 +392,8 @@ fn a_school_behind_one_address_survives_an_attacker(db: &TestDatabase) {
                     for (i, email) in chunk.iter().enumerate() {
                         // One in ten mistypes first, as a class does.
                         if i % 10 == 0 {
-                            let (status, _, _) = login_from(server, nat, email, "mot de passe oublié");
+                            let (status, _, _) =
+                                login_from(server, nat, email, "mot de passe oublié");
                             assert_eq!(status, 401, "{round}: {email}");
                         }
                         let (status, _, body) = login_from(server, nat, email, PASSWORD);
@@ -365,12 +408,20 @@ fn a_school_behind_one_address_survives_an_attacker(db: &TestDatabase) {
     // from it, then goes after a juror.
     let mut refused = 0;
     for i in 0..150 {
-        let (status, _, _) = login_from(&server, nat, &format!("cible{i}@lycee.test"), "Azerty123456");
+        let (status, _, _) = login_from(
+            &server,
+            nat,
+            &format!("cible{i}@lycee.test"),
+            "Azerty123456",
+        );
         if status == 429 {
             refused += 1;
         }
     }
-    assert!(refused >= 45, "the address past its budget waits: {refused} refused");
+    assert!(
+        refused >= 45,
+        "the address past its budget waits: {refused} refused"
+    );
     for _ in 0..10 {
         login_from(&server, nat, &admin_email, "Azerty123456");
     }
@@ -475,7 +526,10 @@ fn the_server_refuses_a_missing_or_weak_secret(db: &TestDatabase) {
     assert!(!serve_exits_with_success(
         db,
         &dir,
-        &[("JWT_SECRET", "bench-secret-7c1e9a4f2b6d8e03a5c7f9b1d3e5a7c9")]
+        &[(
+            "JWT_SECRET",
+            "bench-secret-7c1e9a4f2b6d8e03a5c7f9b1d3e5a7c9"
+        )]
     ));
     // With a good secret (TestServer draws one) it serves.
     assert!(passerelle_tests::test_jwt_secret().len() >= 32);

@@ -335,6 +335,40 @@ fn exports_carry_the_grid_the_marks_and_the_jury(db: &TestDatabase) {
         lines[2],
         "E31;U31;0002;Zola;Emma;T AGOrA A;Non;6,5;6,5;4;26;Ouverte"
     );
+
+    // A name typed as a formula reaches the office as the text it is: neutralised in the
+    // CSV (a leading apostrophe), a text cell in the workbook.
+    let (_, accounts) = server.call("GET", "/api/accounts", Some(&s.admin), None);
+    let zola = accounts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["last_name"] == "Zola")
+        .and_then(|a| a["id"].as_i64())
+        .unwrap_or_else(|| panic!("no Zola in {accounts}"));
+    let (status, body) = server.call(
+        "PATCH",
+        &format!("/api/accounts/{zola}"),
+        Some(&s.admin),
+        Some(json!({ "first_name": "=1+2", "last_name": "@SUM(A1)" })),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, _, _, bytes) = server.download(
+        &format!("/api/exam-sessions/{}/export.csv", s.session),
+        &s.admin,
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap_or_default();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("E31;U31;0002;'@SUM(A1);'=1+2;T AGOrA A;")),
+        "{text}"
+    );
+    let (_, _, _, bytes) = server.download(&session_path, &s.admin);
+    let book = read_workbook(&bytes);
+    assert_eq!(
+        cell(&book, "Synthèse", 4, 2).cloned(),
+        Some(Data::String("=1+2".into()))
+    );
 }
 
 fn a_filled_workbook_comes_back_all_or_nothing(db: &TestDatabase) {

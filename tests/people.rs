@@ -16,7 +16,70 @@ on_both_engines!(
     a_class_list_is_previewed_then_committed_all_or_nothing,
     hostile_files_are_refused_quickly_and_the_server_stays_up,
     the_invitation_sheet_signs_a_student_in_and_disabling_ends_sessions,
+    an_email_held_by_another_establishment_is_not_revealed,
 );
+
+/// Another establishment's admin learns nothing of which emails a school holds: an
+/// address used elsewhere is refused as unusable, in the same words whether it is a
+/// student's, a teacher's or an admin's, and with no establishment named.
+fn an_email_held_by_another_establishment_is_not_revealed(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let a = School::open(&server, db, "0750001A", "direction@lycee-a.fr");
+    a.account("prof@lycee-a.fr", "Jean", "Prof", "teacher");
+    let b = School::open(&server, db, "0750002B", "direction@lycee-b.fr");
+    let create = |school: &School, email: &str| {
+        server.call(
+            "POST",
+            "/api/accounts",
+            Some(&school.admin),
+            Some(json!({ "email": email, "first_name": "X", "last_name": "Y", "roles": ["teacher"] })),
+        )
+    };
+    let mut messages = Vec::new();
+    for held_by_a in ["prof@lycee-a.fr", "direction@lycee-a.fr"] {
+        let (status, body) = create(&b, held_by_a);
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("email_unavailable")),
+            "{body}"
+        );
+        let message = body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .replace(held_by_a, "…");
+        assert!(
+            !message.contains("existe") && !message.contains("0750001A"),
+            "{message}"
+        );
+        messages.push(message);
+    }
+    assert_eq!(messages[0], messages[1]);
+    // In its own establishment, the admin is told plainly (they see the account anyway).
+    let (status, body) = create(&a, "prof@lycee-a.fr");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("email_taken")),
+        "{body}"
+    );
+    // Nothing was created in B.
+    let (_, accounts) = server.call("GET", "/api/accounts", Some(&b.admin), None);
+    assert_eq!(accounts.as_array().map(Vec::len), Some(1), "{accounts}");
+    // A class list of B naming A's teacher: the same refusal, on its row.
+    b.class("T AGOrA A", "bacpro-agora");
+    let (status, report) = server.upload(
+        "/api/class-lists/preview?file_name=liste.csv",
+        &b.admin,
+        "Nom;Prénom;Date de naissance;Email;Classe;INE\n\
+         Durand;Léo;01/02/2009;prof@lycee-a.fr;T AGOrA A;\n"
+            .as_bytes(),
+    );
+    assert_eq!(status, 200, "{report}");
+    let rows = rows_by_number(&report);
+    assert_eq!(rows.len(), 1, "{report}");
+    assert_eq!(rows[0].1, "error", "{report}");
+    assert!(rows[0].2.starts_with("email_unavailable"), "{rows:?}");
+    assert!(!rows[0].2.contains("autre établissement"), "{rows:?}");
+}
 
 const BROKEN: &str = "Liste des élèves 2026-2027\n\
                       \n\

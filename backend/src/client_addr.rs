@@ -26,7 +26,11 @@ impl TrustedProxies {
     /// the client.
     pub fn parse(list: &str) -> Result<TrustedProxies, String> {
         let mut blocks = Vec::new();
-        for item in list.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+        for item in list
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let (addr, len) = match item.split_once('/') {
                 Some((addr, len)) => (addr, Some(len)),
                 None => (item, None),
@@ -108,7 +112,8 @@ impl TrustedProxies {
 
     /// The client address of `req` (the peer when there is none, as in unit tests).
     pub fn client_of(&self, req: &HttpRequest) -> Option<IpAddr> {
-        req.peer_addr().map(|peer| self.client(peer.ip(), req.headers()))
+        req.peer_addr()
+            .map(|peer| self.client(peer.ip(), req.headers()))
     }
 }
 
@@ -253,7 +258,9 @@ mod tests {
     #[test]
     fn bad_lists_are_refused_with_the_item() {
         for bad in ["localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/x"] {
-            let err = TrustedProxies::parse(bad).err().unwrap_or_else(|| panic!("{bad}"));
+            let err = TrustedProxies::parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad}"));
             assert!(err.contains("TRUSTED_PROXIES"), "{err}");
         }
         assert!(proxies("").blocks.is_empty());
@@ -262,7 +269,10 @@ mod tests {
 
     #[test]
     fn ipv6_addresses_count_by_their_64() {
-        assert_eq!(throttle_key(ip("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+        assert_eq!(
+            throttle_key(ip("2001:db8:1:2:aaaa::1")),
+            "2001:db8:1:2::/64"
+        );
         assert_eq!(
             throttle_key(ip("2001:db8:1:2:bbbb::9")),
             throttle_key(ip("2001:db8:1:2:aaaa::1"))

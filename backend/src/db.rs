@@ -257,7 +257,9 @@ where
 {
     read_only(conn, false)?;
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
         DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
     }?;
     match work(conn) {
@@ -329,6 +331,63 @@ mod tests {
     }
 
     #[test]
+    fn reads_cannot_write_in_debug_builds() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let pool = connect(&DatabaseUrl::Sqlite(dir.path().join("db.sqlite3")), 2)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
+        read_only(&mut conn, true).unwrap_or_else(|e| panic!("{e}"));
+        let insert = "INSERT INTO login_throttle (key, failures, window_started_at) \
+                      VALUES ('k', 0, '2026-01-01 00:00:00')";
+        assert!(conn.batch_execute(insert).is_err(), "a write inside run()");
+        read_only(&mut conn, false).unwrap_or_else(|e| panic!("{e}"));
+        drop(conn);
+        write_blocking(&pool, |conn| Ok(conn.batch_execute(insert)?))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// The pattern that failed under a class's load: read, then write, in one transaction,
+    /// from many threads at once. Every one of them commits.
+    #[test]
+    fn concurrent_read_then_write_transactions_all_commit() {
+        use crate::schema::login_throttle;
+        use diesel::prelude::*;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let pool = connect(&DatabaseUrl::Sqlite(dir.path().join("db.sqlite3")), 16)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 8)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .unwrap_or_default();
+        std::thread::scope(|scope| {
+            for t in 0..16 {
+                let pool = &pool;
+                scope.spawn(move || {
+                    for i in 0..25 {
+                        write_blocking(pool, |conn| {
+                            let before: i64 = login_throttle::table.count().get_result(conn)?;
+                            diesel::insert_into(login_throttle::table)
+                                .values((
+                                    login_throttle::key.eq(format!("{t}-{i}-{before}")),
+                                    login_throttle::failures.eq(0),
+                                    login_throttle::window_started_at.eq(now),
+                                ))
+                                .execute(conn)?;
+                            Ok(())
+                        })
+                        .unwrap_or_else(|e| panic!("thread {t}, write {i}: {e}"));
+                    }
+                });
+            }
+        });
+        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
+        let rows: i64 = login_throttle::table
+            .count()
+            .get_result(&mut *conn)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows, 16 * 25);
+    }
+
+    #[test]
     fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let url = DatabaseUrl::Sqlite(dir.path().join("nested/db.sqlite3"));
@@ -348,6 +407,6 @@ mod tests {
         let timeout: Flag = diesel::sql_query("SELECT timeout AS value FROM pragma_busy_timeout")
             .get_result(c)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(timeout.value, 5000);
+        assert_eq!(timeout.value, 10000);
     }
 }

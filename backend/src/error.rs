@@ -185,7 +185,8 @@ impl From<diesel::result::Error> for AppError {
             // of their own in diesel: told by their message.
             Error::DatabaseError(_, info) => {
                 let message = info.message();
-                message.starts_with("database is locked") || message.starts_with("deadlock detected")
+                message.starts_with("database is locked")
+                    || message.starts_with("deadlock detected")
             }
             _ => false,
         };

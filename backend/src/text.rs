@@ -34,7 +34,14 @@ mod tests {
 
     #[test]
     fn formulas_become_text() {
-        for risky in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+        for risky in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
             assert_eq!(spreadsheet_safe(risky), format!("'{risky}"));
         }
         for plain in ["Zola", "12,5", "", "Émile", " =x", "a=b"] {

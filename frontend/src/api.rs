@@ -22,10 +22,10 @@ use passerelle_api::{
     ClassProgress, ClassSummary, CommentInput, Coverage, EstablishmentInput, EstablishmentRef,
     Exercise, ExerciseInput, ExerciseSummary, Fiche, FicheInput, FicheQuery, FicheSummary,
     ImportReport, InvitationRequest, ItemDetail, ItemKind, LoginRequest, MarkRead, Me,
-    Notifications, PasswordChange, ReferentialDetail, ReferentialSummary, CSRF_HEADER, REFRESH_PATH,
-    ReopenInput, Role, SchoolYear, SchoolYearInput, SearchResults, StudentAssignment,
-    StudentProgress, Suggestion, SuggestionRequest, TeacherAssignment, TokenResponse,
-    ValidationInput,
+    Notifications, PasswordChange, ReferentialDetail, ReferentialSummary, ReopenInput, Role,
+    SchoolYear, SchoolYearInput, SearchResults, StudentAssignment, StudentProgress, Suggestion,
+    SuggestionRequest, TeacherAssignment, TokenResponse, ValidationInput, CSRF_HEADER,
+    REFRESH_PATH,
 };
 use passerelle_api::{
     AgreedGridInput, CandidateGrid, ConformityInput, ExamSession, ExamSessionInput,

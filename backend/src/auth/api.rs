@@ -197,7 +197,10 @@ async fn login(
         with_db(&state, move |conn| {
             let credentials = store::credentials(conn, &email)?;
             let user = credentials.as_ref().map(|c| c.id);
-            Ok((throttle::wait_until(conn, &attempt, user, now)?, credentials))
+            Ok((
+                throttle::wait_until(conn, &attempt, user, now)?,
+                credentials,
+            ))
         })
         .await?
     };

@@ -140,7 +140,9 @@ impl PasswordHasher {
             };
         }
         let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
-            return Err(AppError::internal("stored password hash without salt or hash"));
+            return Err(AppError::internal(
+                "stored password hash without salt or hash",
+            ));
         };
         let mut salt_bytes = [0u8; 64];
         let salt_bytes = salt
@@ -156,8 +158,8 @@ impl PasswordHasher {
             )
             .map_err(|e| AppError::internal(format!("password verification: {e}")))?;
         drop(permit);
-        let computed =
-            Output::new(&out).map_err(|e| AppError::internal(format!("password verification: {e}")))?;
+        let computed = Output::new(&out)
+            .map_err(|e| AppError::internal(format!("password verification: {e}")))?;
         // `Output`'s equality runs in constant time.
         Ok(computed == expected)
     }
@@ -196,7 +198,9 @@ impl PasswordHasher {
 /// can be verified in a pooled work area.
 fn current_shape(parsed: &PasswordHash<'_>) -> bool {
     Params::try_from(parsed).is_ok_and(|p| {
-        p.m_cost() == ARGON2_M_COST_KIB && p.t_cost() == ARGON2_T_COST && p.p_cost() == ARGON2_P_COST
+        p.m_cost() == ARGON2_M_COST_KIB
+            && p.t_cost() == ARGON2_T_COST
+            && p.p_cost() == ARGON2_P_COST
     }) && parsed.hash.is_some_and(|h| h.len() == ARGON2_OUTPUT_LEN)
 }
 

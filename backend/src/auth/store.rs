@@ -77,8 +77,6 @@ pub fn roles(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Role>, AppErro
     Ok(roles)
 }
 
-/// Creates a user with roles (used by the CLI and, later, admin screens and imports).
-#[allow(clippy::too_many_arguments)]
 /// What an admin is told of an email that an account outside their establishment holds:
 /// that it cannot be used, as for any address refused, not where it is used.
 pub fn email_unavailable_message(email: &str) -> String {
@@ -88,6 +86,8 @@ pub fn email_unavailable_message(email: &str) -> String {
     )
 }
 
+/// Creates a user with roles (used by the CLI and, later, admin screens and imports).
+#[allow(clippy::too_many_arguments)]
 pub fn create_user(
     conn: &mut DbConnection,
     email: &str,

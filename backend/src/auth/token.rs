@@ -198,13 +198,22 @@ const PUBLISHED_SECRET_DIGESTS: [&str; 2] = [
 ];
 
 /// Words that betray a secret typed by hand from an example.
-const PLACEHOLDER_WORDS: [&str; 6] = ["changeme", "change-me", "change_me", "example", "secret", "password"];
+const PLACEHOLDER_WORDS: [&str; 6] = [
+    "changeme",
+    "change-me",
+    "change_me",
+    "example",
+    "secret",
+    "password",
+];
 
 /// Why a secret is too weak, if it is. Never quotes the secret.
 fn secret_weakness(secret: &[u8]) -> Option<String> {
     let digest = format!("{:x}", Sha256::digest(secret));
     if PUBLISHED_SECRET_DIGESTS.contains(&digest.as_str()) {
-        return Some("secret publié (celui d'un script ou d'un test du dépôt) : générez-en un".to_owned());
+        return Some(
+            "secret publié (celui d'un script ou d'un test du dépôt) : générez-en un".to_owned(),
+        );
     }
     let lower = String::from_utf8_lossy(secret).to_lowercase();
     if let Some(word) = PLACEHOLDER_WORDS.iter().find(|w| lower.contains(*w)) {

@@ -344,13 +344,20 @@ async fn handle(
             let cells = read_sheet(&mut workbook, SUMMARY_SHEET, &mut budget)?;
             for (col, header) in SUMMARY_HEADERS.iter().enumerate() {
                 let col = u16::try_from(col).unwrap_or(0);
-                if cells.get(&(SUMMARY_HEADER_ROW, col)).map(Cell::text).as_deref() != Some(header) {
+                if cells
+                    .get(&(SUMMARY_HEADER_ROW, col))
+                    .map(Cell::text)
+                    .as_deref()
+                    != Some(header)
+                {
                     let cell = row_col_to_cell(SUMMARY_HEADER_ROW, col);
                     issues.push(GridImportIssue {
                         sheet: SUMMARY_SHEET.to_owned(),
                         cell: Some(cell.clone()),
                         code: "structure_changed".to_owned(),
-                        message: format!("Feuille {SUMMARY_SHEET}, cellule {cell} : « {header} » attendu"),
+                        message: format!(
+                            "Feuille {SUMMARY_SHEET}, cellule {cell} : « {header} » attendu"
+                        ),
                     });
                 }
             }
@@ -418,7 +425,11 @@ async fn handle(
                         "{} erreur(s), rien n'a été importé : {}{}",
                         report.issues.len(),
                         first.join(" ; "),
-                        if report.issues.len() > first.len() { " …" } else { "" }
+                        if report.issues.len() > first.len() {
+                            " …"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -428,10 +439,7 @@ async fn handle(
                     if *action != GridImportAction::Update {
                         continue;
                     }
-                    let justification = outcome
-                        .input
-                        .final_mark
-                        .and(outcome.justification.clone());
+                    let justification = outcome.input.final_mark.and(outcome.justification.clone());
                     write_agreed(conn, *candidate, &outcome.input, justification, actor, now)?;
                 }
                 audit::record(

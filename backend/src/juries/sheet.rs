@@ -639,20 +639,23 @@ pub fn session_csv_bytes(grids: &[CandidateGrid]) -> Result<Vec<u8>, csv::Error>
             let c = &g.candidate;
             // Names and class names are typed by people: never a formula in the office's
             // spreadsheet.
-            crate::text::write_csv_record(&mut writer, [
-                g.template.epreuve.as_str(),
-                g.template.unit.as_str(),
-                c.number.as_str(),
-                c.student.last_name.as_str(),
-                c.student.first_name.as_str(),
-                c.class_name.as_str(),
-                if c.conforme { "Oui" } else { "Non" },
-                &decimal(g.proposed_mark),
-                &decimal(mark_of(g)),
-                &decimal(g.template.coefficient),
-                &decimal(weighted(g)),
-                status_label(g.status),
-            ])?;
+            crate::text::write_csv_record(
+                &mut writer,
+                [
+                    g.template.epreuve.as_str(),
+                    g.template.unit.as_str(),
+                    c.number.as_str(),
+                    c.student.last_name.as_str(),
+                    c.student.first_name.as_str(),
+                    c.class_name.as_str(),
+                    if c.conforme { "Oui" } else { "Non" },
+                    &decimal(g.proposed_mark),
+                    &decimal(mark_of(g)),
+                    &decimal(g.template.coefficient),
+                    &decimal(weighted(g)),
+                    status_label(g.status),
+                ],
+            )?;
         }
         writer.flush()?;
     }

@@ -184,8 +184,13 @@ async fn update(
         // Access, then state, then content: a stranger learns nothing from messages.
         let row = access::owned_fiche(conn, &principal, id)?;
         ensure_editable(&row)?;
-        let checked =
-            store::check(conn, &referentials, principal.user_id, input.clone(), Some(&row))?;
+        let checked = store::check(
+            conn,
+            &referentials,
+            principal.user_id,
+            input.clone(),
+            Some(&row),
+        )?;
         conn.transaction::<_, AppError, _>(|conn| {
             store::update(conn, &referentials, &row, principal.user_id, &checked, now)
         })?;
