@@ -20,6 +20,7 @@ on_both_engines!(
     unknown_email_and_wrong_password_look_the_same,
     repeated_failures_are_throttled,
     a_school_behind_one_address_survives_an_attacker,
+    every_answer_carries_the_browser_protections,
     forged_or_missing_tokens_are_refused,
     the_cli_refuses_weak_passwords_and_duplicates,
     the_server_refuses_a_missing_or_weak_secret,
@@ -441,6 +442,56 @@ fn a_school_behind_one_address_survives_an_attacker(db: &TestDatabase) {
             .any(|(a, d)| a == "login.address_throttled" && d.contains(nat)),
         "{actions:?}"
     );
+}
+
+/// CSP and the other protection headers on every answer (API, pages, errors); HSTS only
+/// when the request came over HTTPS, which only a trusted proxy can say.
+fn every_answer_carries_the_browser_protections(db: &TestDatabase) {
+    let headers = |server: &TestServer, path: &str, proto: Option<&str>| {
+        let mut request = ureq::get(&server.url(path));
+        if let Some(proto) = proto {
+            request = request.set("X-Forwarded-Proto", proto);
+        }
+        let response = match request.call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        let get = |name: &str| response.header(name).map(str::to_owned);
+        (
+            get("content-security-policy"),
+            get("strict-transport-security"),
+            get("x-content-type-options"),
+            get("x-frame-options"),
+        )
+    };
+    let direct = TestServer::start(db, &referentials_dir(), None);
+    for path in ["/api/health", "/api/nope", "/referentiels/bts-gpme"] {
+        let (csp, hsts, nosniff, frame) = headers(&direct, path, Some("https"));
+        let csp = csp.unwrap_or_else(|| panic!("{path}: no CSP"));
+        for directive in [
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(
+            !csp.split(';')
+                .any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")),
+            "{csp}"
+        );
+        // Plain HTTP, and a forwarded "https" from a client nobody trusts: no HSTS.
+        assert_eq!(hsts, None, "{path}");
+        assert_eq!(nosniff.as_deref(), Some("nosniff"));
+        assert_eq!(frame.as_deref(), Some("DENY"));
+    }
+    drop(direct);
+    let proxied = behind_proxy(db);
+    let (_, hsts, _, _) = headers(&proxied, "/api/health", Some("https"));
+    assert_eq!(hsts.as_deref(), Some("max-age=63072000; includeSubDomains"));
+    let (_, hsts, _, _) = headers(&proxied, "/api/health", Some("http"));
+    assert_eq!(hsts, None);
 }
 
 fn forged_or_missing_tokens_are_refused(db: &TestDatabase) {

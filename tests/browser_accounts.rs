@@ -259,8 +259,9 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
     wait_text(&browser, "#class-students", "MARTIN");
     shot(&browser, "my-class");
 
-    // A reload keeps the session (refresh token in sessionStorage), never in the URL or
-    // in localStorage; the access token is not stored at all.
+    // A reload keeps the session (a renewal with the refresh cookie), never in the URL,
+    // in localStorage or anywhere a script can read it: sessionStorage holds only the
+    // "signed in" marker, the access token lives in memory.
     browser.goto(&server.url("/ma-classe"));
     wait_text(&browser, ".my-class h2", CLASS);
     wait_text(&browser, "#account-name", "Léa");
@@ -273,6 +274,21 @@ fn an_admin_imports_a_class_list_and_a_student_activates_their_account() {
     assert_eq!(
         browser.execute("return window.sessionStorage.length"),
         json!(1)
+    );
+    assert_eq!(
+        browser.execute("return window.sessionStorage.getItem('passerelle.session')"),
+        json!("1")
+    );
+    // The refresh cookie is HttpOnly and scoped to the refresh path: invisible here.
+    assert_eq!(browser.execute("return document.cookie"), json!(""));
+    // The page ran under the server's Content-Security-Policy, which refuses inline
+    // scripts: one injected now does not run.
+    assert_eq!(
+        browser.execute(
+            "const s = document.createElement('script'); s.textContent = 'window.injected = 1'; \
+             document.body.appendChild(s); return window.injected === undefined"
+        ),
+        json!(true)
     );
 
     // An admin page: reserved.
