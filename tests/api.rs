@@ -1464,3 +1464,158 @@ fn item_ids(db: &TestDatabase) -> Vec<(String, String, i64)> {
         .load(&mut conn)
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The two migration folders describe one schema: same tables, columns (type,
+/// nullability), and indexes (name, columns, uniqueness) on SQLite and PostgreSQL. A
+/// migration written for one engine only fails here.
+#[test]
+fn sqlite_and_postgresql_schemas_match() {
+    let Some(pg) = TestDatabase::create(Engine::Postgres) else {
+        return;
+    };
+    let sqlite = TestDatabase::create(Engine::Sqlite).unwrap_or_else(|| panic!("sqlite"));
+    let (lite_columns, lite_indexes) = schema_of(&sqlite);
+    let (pg_columns, pg_indexes) = schema_of(&pg);
+    assert!(lite_columns.len() > 100, "{lite_columns:?}");
+    let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
+        a.difference(b).cloned().collect()
+    };
+    assert_eq!(
+        (only(&lite_columns, &pg_columns), only(&pg_columns, &lite_columns)),
+        (vec![], vec![]),
+        "columns only on SQLite, only on PostgreSQL"
+    );
+    assert_eq!(
+        (only(&lite_indexes, &pg_indexes), only(&pg_indexes, &lite_indexes)),
+        (vec![], vec![]),
+        "indexes only on SQLite, only on PostgreSQL"
+    );
+}
+
+/// `table.column type null|not null` for every column and `index table(columns) unique?`
+/// for every index of the migrated database, in one vocabulary for both engines.
+fn schema_of(db: &TestDatabase) -> (BTreeSet<String>, BTreeSet<String>) {
+    use diesel::sql_types::{BigInt, Bool, Text};
+    use diesel::{QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
+        #[diesel(sql_type = Text)]
+        data_type: String,
+        #[diesel(sql_type = Bool)]
+        nullable: bool,
+    }
+    #[derive(QueryableByName)]
+    struct Index {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        index_name: String,
+        #[diesel(sql_type = Text)]
+        columns: String,
+        #[diesel(sql_type = BigInt)]
+        is_unique: i64,
+    }
+    /// One name per type: SQLite keeps the declared type, PostgreSQL its own.
+    fn canonical(t: &str) -> String {
+        match t.to_ascii_lowercase().as_str() {
+            "bigint" | "bigserial" | "int8" => "bigint",
+            "integer" | "int" | "int4" | "serial" => "integer",
+            "text" | "character varying" | "varchar" => "text",
+            "timestamp" | "timestamp without time zone" => "timestamp",
+            "boolean" | "bool" => "boolean",
+            "double precision" | "double" | "real" | "float8" => "double",
+            "blob" | "bytea" => "binary",
+            other => return other.to_owned(),
+        }
+        .to_owned()
+    }
+    let pool = passerelle::db::connect(&passerelle::config::DatabaseUrl::parse(&db.url), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
+    let (columns, indexes): (Vec<Column>, Vec<Index>) = match &mut *conn {
+        passerelle::db::DbConnection::Sqlite(c) => (
+            diesel::sql_query(
+                // An INTEGER PRIMARY KEY is SQLite's 64-bit rowid: PostgreSQL's BIGSERIAL.
+                "SELECT m.name AS table_name, p.name AS column_name, \
+                 CASE WHEN p.pk = 1 AND upper(p.type) = 'INTEGER' THEN 'BIGINT' ELSE p.type END \
+                 AS data_type, \
+                 (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
+                 FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 AND m.name <> '__diesel_schema_migrations'",
+            )
+            .load(c)
+            .unwrap_or_else(|e| panic!("{e}")),
+            diesel::sql_query(
+                "SELECT m.name AS table_name, l.name AS index_name, \
+                 (SELECT group_concat(i.name, ',') FROM pragma_index_info(l.name) i) AS columns, \
+                 l.\"unique\" AS is_unique \
+                 FROM sqlite_master m, pragma_index_list(m.name) l \
+                 WHERE m.type = 'table' AND l.origin = 'c'",
+            )
+            .load(c)
+            .unwrap_or_else(|e| panic!("{e}")),
+        ),
+        passerelle::db::DbConnection::Pg(c) => (
+            diesel::sql_query(
+                "SELECT table_name::text, column_name::text, data_type::text, \
+                 (is_nullable = 'YES') AS nullable FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+            )
+            .load(c)
+            .unwrap_or_else(|e| panic!("{e}")),
+            diesel::sql_query(
+                "SELECT t.relname::text AS table_name, i.relname::text AS index_name, \
+                 (SELECT string_agg(a.attname, ',' ORDER BY k.n) \
+                  FROM unnest(x.indkey) WITH ORDINALITY AS k(attnum, n) \
+                  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS columns, \
+                 (CASE WHEN x.indisunique THEN 1 ELSE 0 END)::int8 AS is_unique \
+                 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                 JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace s ON s.oid = t.relnamespace \
+                 WHERE s.nspname = 'public' AND NOT x.indisprimary \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            )
+            .load(c)
+            .unwrap_or_else(|e| panic!("{e}")),
+        ),
+    };
+    let columns = columns
+        .into_iter()
+        .map(|c| {
+            format!(
+                "{}.{} {} {}",
+                c.table_name,
+                c.column_name,
+                canonical(&c.data_type),
+                if c.nullable { "null" } else { "not null" }
+            )
+        })
+        .collect();
+    // A SQLite index always carries the row's id (its rowid) after its columns; a
+    // PostgreSQL covering index names it in INCLUDE: the id past the first column is the
+    // same on both.
+    let indexes = indexes
+        .into_iter()
+        .map(|i| {
+            let columns: Vec<&str> = i
+                .columns
+                .split(',')
+                .enumerate()
+                .filter(|(n, c)| *n == 0 || *c != "id")
+                .map(|(_, c)| c)
+                .collect();
+            format!(
+                "index {} on {}({}){}",
+                i.index_name,
+                i.table_name,
+                columns.join(","),
+                if i.is_unique != 0 { " unique" } else { "" }
+            )
+        })
+        .collect();
+    (columns, indexes)
+}

@@ -150,13 +150,16 @@ struct SqlitePragmas;
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
-            // WAL lets readers run beside the writer; busy_timeout makes a second writer wait
-            // instead of failing; foreign keys are off by default in SQLite.
+            // WAL lets readers run beside the writer; busy_timeout makes a writer of another
+            // process (the CLI) wait instead of failing; `synchronous = FULL` syncs the WAL
+            // on every commit, so that an acknowledged write survives a power cut, not only
+            // a crash of the process (NORMAL may lose the last commits then); foreign keys
+            // are off by default in SQLite.
             c.batch_execute(
                 // busy_timeout first: switching to WAL needs a lock that another
                 // connection of the pool may be holding.
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -344,6 +347,49 @@ mod tests {
         drop(conn);
         write_blocking(&pool, |conn| Ok(conn.batch_execute(insert)?))
             .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// A transaction the database aborted (serialization failure, deadlock) runs again,
+    /// its first attempts rolled back; past the attempts, the client hears 503 `busy`.
+    #[test]
+    fn aborted_transactions_are_run_again_then_answer_busy() {
+        use crate::schema::login_throttle;
+        use diesel::prelude::*;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let pool = connect(&DatabaseUrl::Sqlite(dir.path().join("db.sqlite3")), 2)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let now = chrono::NaiveDateTime::default();
+        let mut attempts = 0;
+        write_blocking(&pool, |conn| {
+            attempts += 1;
+            diesel::insert_into(login_throttle::table)
+                .values((
+                    login_throttle::key.eq("k"),
+                    login_throttle::failures.eq(attempts),
+                    login_throttle::window_started_at.eq(now),
+                ))
+                .execute(conn)?;
+            if attempts < 3 {
+                return Err(AppError::Busy("deadlock detected".to_owned()));
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(attempts, 3);
+        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
+        let kept: Vec<i32> = login_throttle::table
+            .select(login_throttle::failures)
+            .load(&mut *conn)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(kept, [3], "the aborted attempts left nothing");
+        drop(conn);
+        let mut attempts = 0;
+        let result: Result<(), AppError> = write_blocking(&pool, |_| {
+            attempts += 1;
+            Err(AppError::Busy("could not serialize access".to_owned()))
+        });
+        assert!(matches!(result, Err(AppError::Busy(_))));
+        assert_eq!(attempts, WRITE_ATTEMPTS);
     }
 
     /// The pattern that failed under a class's load: read, then write, in one transaction,
