@@ -1,9 +1,23 @@
 //! What an uploaded file really is, judged by its content (never by its name or the
-//! Content-Type the browser sent), and photos cleaned of their metadata: a phone's JPEG
-//! carries the GPS position, the device and the time, which have no place in a minor's
-//! portfolio.
+//! Content-Type the browser sent); documents that carry active content refused; photos
+//! cleaned of their metadata: a phone's JPEG carries the GPS position, the device and the
+//! time, which have no place in a minor's portfolio.
+//!
+//! Students upload evidence that teachers open on school computers, so a document that
+//! runs something when opened (macros, scripts, a remote template, an embedded program) is
+//! refused (415) with a French reason from [`reason`], one per kind. The checks are in
+//! `office` (docx, xlsx, odt: zip packages) and `pdf`; this module tells the types
+//! apart and refuses polyglots, files that are read as one type by one program and as
+//! another by the next (a PDF that is also a web page, a photo with a zip after its end).
+//! Every read is bounded: an archive's entries are read within a byte budget, a PDF's
+//! object streams inflated within another, so a compression bomb costs milliseconds.
 
-use std::io::{Cursor, Read};
+mod office;
+mod pdf;
+#[doc(hidden)]
+pub mod samples;
+
+use memchr::memmem;
 
 /// A type accepted as evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,63 +61,298 @@ impl FileType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused(pub String);
 
-const ACCEPTED: &str = "PDF, PNG, JPEG, xlsx, docx ou odt";
-
-/// The type of `bytes`, from their content.
-pub fn detect(bytes: &[u8]) -> Result<FileType, Refused> {
-    if bytes.starts_with(b"%PDF-") {
-        return Ok(FileType::Pdf);
+impl Refused {
+    fn because(reason: &str) -> Refused {
+        Refused(reason.to_owned())
     }
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Ok(FileType::Png);
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Ok(FileType::Jpeg);
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return office_type(bytes);
-    }
-    Err(Refused(format!(
-        "type de fichier non accepté : seuls les fichiers {ACCEPTED} sont acceptés"
-    )))
 }
 
-/// Office documents are zip archives: told apart by the entries they hold. Only names
-/// and the tiny `mimetype` entry are read, so a zip bomb costs nothing.
-fn office_type(bytes: &[u8]) -> Result<FileType, Refused> {
-    let unreadable = || Refused("archive illisible : le document semble endommagé".to_owned());
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
-    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
-    if names
-        .iter()
-        .any(|n| n.to_ascii_lowercase().ends_with("vbaproject.bin"))
-    {
-        return Err(Refused(
-            "document avec macros refusé : enregistrez-le sans macros (xlsx, docx)".to_owned(),
-        ));
+/// The French reasons a document with active content is refused for, one per kind: the
+/// answer's `message`, which the HTTP tests compare.
+pub mod reason {
+    /// OOXML macros: a VBA project (under any name), a macro-enabled content type, an
+    /// Excel 4 macro sheet.
+    pub const MACROS: &str = "document refusé : il contient des macros (VBA)";
+    /// ODF macros: Basic or script libraries, a script bound to an event, a `macro:` link.
+    pub const ODF_MACROS: &str = "document refusé : il contient des macros ou des scripts \
+                                  (Basic, Python, JavaScript)";
+    /// An external relationship other than a hyperlink (template, OLE object, frame,
+    /// sub-document, linked picture, DDE link): opening the document fetches it.
+    pub const REMOTE: &str = "document refusé : il charge un modèle ou un objet distant";
+    /// A hyperlink to something other than a web page or an address: a network share
+    /// (whose opening leaks the Windows password hash), a local file, a program.
+    pub const DANGEROUS_LINK: &str = "document refusé : il contient un lien vers un partage \
+                                      réseau, un fichier local ou un programme";
+    /// An embedded OLE object, ActiveX control, applet or arbitrary archive.
+    pub const EMBEDDED: &str =
+        "document refusé : il contient un objet incorporé (OLE, ActiveX ou programme)";
+    /// A password-protected ODF package: its content cannot be read, so not checked.
+    pub const ENCRYPTED: &str =
+        "document refusé : il est protégé par un mot de passe et ne peut pas être vérifié";
+    /// The parts to check decompress beyond the budget (a zip bomb, or a huge document).
+    pub const TOO_LARGE: &str =
+        "document refusé : trop volumineux une fois décompressé pour être vérifié";
+    /// More entries than any real document has.
+    pub const TOO_MANY_ENTRIES: &str =
+        "document refusé : il contient trop de fichiers pour être vérifié";
+    /// An archive that cannot be read, or that different programs would read differently
+    /// (duplicate names, local and central names that differ, overlapping entries).
+    pub const UNREADABLE: &str = "archive illisible : le document semble endommagé";
+    pub const PDF_JAVASCRIPT: &str = "PDF refusé : il contient du JavaScript";
+    /// `/Launch`, `/GoToR`, `/GoToE`: starts a program or opens another file.
+    pub const PDF_LAUNCH: &str = "PDF refusé : il lance un programme ou ouvre un autre fichier";
+    pub const PDF_EMBEDDED_FILE: &str = "PDF refusé : il contient des fichiers joints";
+    pub const PDF_RICH_MEDIA: &str =
+        "PDF refusé : il contient du contenu multimédia actif (RichMedia, Flash)";
+    pub const PDF_XFA: &str = "PDF refusé : il contient un formulaire XFA";
+    /// `/SubmitForm`, `/ImportData`: a form that sends or loads data.
+    pub const PDF_FORM_ACTION: &str = "PDF refusé : son formulaire envoie ou importe des données";
+    /// An object stream in an encoding the checks do not decode, that does not inflate, or
+    /// a structure nested or tangled beyond what a real PDF has.
+    pub const PDF_UNINSPECTABLE: &str =
+        "PDF refusé : certains de ses objets ne peuvent pas être vérifiés (encodage inconnu \
+         ou structure endommagée)";
+    /// Object streams that inflate beyond the budget.
+    pub const PDF_TOO_LARGE: &str =
+        "PDF refusé : ses objets compressés sont trop volumineux pour être vérifiés";
+    /// An encrypted PDF whose objects sit in (encrypted) object streams.
+    pub const PDF_ENCRYPTED: &str = "PDF refusé : il est chiffré et ne peut pas être vérifié ; \
+                                     enregistrez-le sans protection";
+    /// Read as one type by one program and as another by the next.
+    pub const POLYGLOT: &str = "fichier refusé : il mêle plusieurs formats (fichier polyglotte)";
+}
+
+const ACCEPTED: &str = "PDF, PNG, JPEG, xlsx, docx ou odt";
+
+/// Where PDF readers look for the header (Acrobat accepts it anywhere in the first KB).
+const HEAD: usize = 1024;
+
+/// The type of `bytes`, from their content; refused when it is not an accepted type, when
+/// it carries active content or when it is also a file of another type.
+pub fn detect(bytes: &[u8]) -> Result<FileType, Refused> {
+    let head = &bytes[..bytes.len().min(HEAD)];
+    // Content before the PDF header: a PDF reader still opens it, a browser or an
+    // unzipper reads what comes first.
+    if memmem::find(head, b"%PDF-").is_some_and(|at| at > 0) {
+        return Err(Refused::because(reason::POLYGLOT));
     }
-    let has = |name: &str| names.iter().any(|n| n == name);
-    if has("[Content_Types].xml") && has("word/document.xml") {
-        return Ok(FileType::Docx);
+    let Some(file_type) = magic(bytes) else {
+        // A zip with something put before it (a self-extracting archive, a script).
+        if matches!(zip_end(bytes), ZipEnd::AtEnd(_)) {
+            return Err(Refused::because(reason::POLYGLOT));
+        }
+        return Err(Refused(format!(
+            "type de fichier non accepté : seuls les fichiers {ACCEPTED} sont acceptés"
+        )));
+    };
+    if has_html_marker(head) {
+        return Err(Refused::because(reason::POLYGLOT));
     }
-    if has("[Content_Types].xml") && has("xl/workbook.xml") {
-        return Ok(FileType::Xlsx);
-    }
-    if has("mimetype") {
-        let mut entry = archive.by_name("mimetype").map_err(|_| unreadable())?;
-        let mut mimetype = String::new();
-        entry
-            .by_ref()
-            .take(100)
-            .read_to_string(&mut mimetype)
-            .map_err(|_| unreadable())?;
-        if mimetype.trim() == FileType::Odt.mime() {
-            return Ok(FileType::Odt);
+    match file_type {
+        MagicType::Zip => office::office_type(bytes),
+        MagicType::Pdf => {
+            if matches!(zip_end(bytes), ZipEnd::AtEnd(_)) {
+                return Err(Refused::because(reason::POLYGLOT));
+            }
+            pdf::check(bytes)?;
+            Ok(FileType::Pdf)
+        }
+        MagicType::Png => {
+            check_image_trailer(bytes, png_end(bytes))?;
+            Ok(FileType::Png)
+        }
+        MagicType::Jpeg => {
+            check_image_trailer(bytes, jpeg_end(bytes))?;
+            Ok(FileType::Jpeg)
         }
     }
-    Err(Refused(format!(
-        "archive non acceptée : seuls les fichiers {ACCEPTED} sont acceptés"
-    )))
+}
+
+enum MagicType {
+    Pdf,
+    Png,
+    Jpeg,
+    Zip,
+}
+
+fn magic(bytes: &[u8]) -> Option<MagicType> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(MagicType::Pdf)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(MagicType::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(MagicType::Jpeg)
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        Some(MagicType::Zip)
+    } else {
+        None
+    }
+}
+
+/// Tags that make a browser (or a careless viewer) take bytes for a web page; looked for,
+/// case-insensitively, where a browser sniffs: the start of the file.
+const HTML_MARKERS: [&[u8]; 11] = [
+    b"<html",
+    b"<head",
+    b"<body",
+    b"<script",
+    b"<iframe",
+    b"<svg",
+    b"<object",
+    b"<embed",
+    b"<!doctype html",
+    b"<?php",
+    b"<meta http-equiv",
+];
+
+fn has_html_marker(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'<', bytes).any(|at| {
+        HTML_MARKERS.iter().any(|marker| {
+            bytes
+                .get(at..at + marker.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(marker))
+        })
+    })
+}
+
+/// Where a zip's end-of-central-directory record is, seen from the end of the file: what
+/// an unzipper looks for first, whatever comes before.
+enum ZipEnd {
+    /// None that is consistent.
+    Missing,
+    /// The record (at this offset) and its comment end the file.
+    AtEnd(usize),
+    /// A consistent record, with bytes after its comment.
+    NotAtEnd,
+}
+
+/// The last consistent end-of-central-directory record of `bytes`: its central directory
+/// (just before it) starts with a central header, so random bytes never pass.
+fn zip_end(bytes: &[u8]) -> ZipEnd {
+    let from = bytes.len().saturating_sub(22 + 0xFFFF);
+    let mut seen = ZipEnd::Missing;
+    for at in memmem::rfind_iter(&bytes[from..], b"PK\x05\x06") {
+        let pos = from + at;
+        let Some(record) = bytes.get(pos..pos + 22) else {
+            continue;
+        };
+        let u16_at = |i: usize| u16::from_le_bytes([record[i], record[i + 1]]) as usize;
+        let u32_at = |i: usize| {
+            u32::from_le_bytes([record[i], record[i + 1], record[i + 2], record[i + 3]]) as usize
+        };
+        let directory_size = u32_at(12);
+        let consistent = directory_size == 0
+            || pos
+                .checked_sub(directory_size)
+                .and_then(|start| bytes.get(start..start + 4))
+                .is_some_and(|sig| sig == b"PK\x01\x02")
+            // zip64: the sizes live in another record, the signature check is enough.
+            || directory_size == 0xFFFF_FFFF;
+        if !consistent {
+            continue;
+        }
+        if pos + 22 + u16_at(20) == bytes.len() {
+            return ZipEnd::AtEnd(pos);
+        }
+        seen = ZipEnd::NotAtEnd;
+    }
+    seen
+}
+
+/// Bytes after an image's end are no part of it: a phone's own trailer (a motion photo's
+/// video, Samsung's metadata) is dropped by [`clean`], but a zip, a PDF, a web page or a
+/// program there makes the file a polyglot, refused.
+fn check_image_trailer(bytes: &[u8], end: Option<usize>) -> Result<(), Refused> {
+    if matches!(zip_end(bytes), ZipEnd::AtEnd(_)) {
+        return Err(Refused::because(reason::POLYGLOT));
+    }
+    let Some(trailer) = end.and_then(|end| bytes.get(end..)) else {
+        return Ok(());
+    };
+    let start = trailer
+        .iter()
+        .position(|b| !matches!(b, 0 | b'\t' | b'\n' | b'\r' | b' '))
+        .map_or(&[][..], |at| &trailer[at..]);
+    let hostile = [
+        &b"PK\x03\x04"[..],
+        b"PK\x05\x06",
+        b"%PDF-",
+        b"Rar!\x1a\x07",
+        b"7z\xbc\xaf\x27\x1c",
+    ]
+    .iter()
+    .any(|marker| memmem::find(trailer, marker).is_some())
+        || [&b"MZ"[..], b"\x7fELF", b"#!"]
+            .iter()
+            .any(|m| start.starts_with(m))
+        || has_html_marker(trailer);
+    if hostile {
+        return Err(Refused::because(reason::POLYGLOT));
+    }
+    Ok(())
+}
+
+/// Where a PNG ends: after its IEND chunk.
+fn png_end(bytes: &[u8]) -> Option<usize> {
+    let mut at = 8;
+    loop {
+        let header = bytes.get(at..at + 8)?;
+        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let end = at.checked_add(12)?.checked_add(length)?;
+        if end > bytes.len() {
+            return None;
+        }
+        if &header[4..8] == b"IEND" {
+            return Some(end);
+        }
+        at = end;
+    }
+}
+
+/// Where a JPEG ends: after the EOI marker that follows its last scan (segments are
+/// walked by their lengths, entropy-coded data by its markers, so an FF D9 inside a
+/// segment is not taken for the end).
+fn jpeg_end(bytes: &[u8]) -> Option<usize> {
+    let mut at = 2;
+    loop {
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let marker = match bytes.get(at..at + 2)? {
+            [0xFF, m] => *m,
+            _ => return None,
+        };
+        if marker == 0xD9 {
+            return Some(at + 2);
+        }
+        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            at += 2;
+            continue;
+        }
+        let length = bytes
+            .get(at + 2..at + 4)
+            .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize)
+            .filter(|&l| l >= 2)?;
+        at = at + 2 + length;
+        if at > bytes.len() {
+            return None;
+        }
+        if marker == 0xDA {
+            // Entropy-coded data: FF is followed by 00 (a stuffed byte), a restart marker
+            // or fill; anything else is the next marker.
+            loop {
+                let ff = at + memchr::memchr(0xFF, bytes.get(at..)?)?;
+                match *bytes.get(ff + 1)? {
+                    0x00 | 0xD0..=0xD7 => at = ff + 2,
+                    0xFF => at = ff + 1,
+                    _ => {
+                        at = ff;
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The file as stored: images lose their metadata, other types are kept as sent.
@@ -191,12 +440,14 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
             0xE2..=0xEF | 0xFE => {}
             0xDA => {
                 // Start of scan: the minimal EXIF goes before the frame data; the rest of
-                // the file (entropy-coded data, further scans, EOI) is kept as is.
+                // the image (entropy-coded data, further scans, EOI) is kept as is, what
+                // follows its end (a motion photo's video, a maker's trailer) dropped.
                 if let Some(o) = orientation.filter(|&o| o != 1) {
                     let at_frame = first_non_app(&out);
                     out.splice(at_frame..at_frame, minimal_exif(o));
                 }
-                out.extend_from_slice(&bytes[at..]);
+                let end = jpeg_end(bytes).unwrap_or(bytes.len()).max(at);
+                out.extend_from_slice(&bytes[at..end]);
                 return Ok(out);
             }
             _ => out.extend_from_slice(segment),
@@ -321,6 +572,7 @@ pub fn sample_phone_jpeg() -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
@@ -400,6 +652,111 @@ mod tests {
             zip.finish().unwrap_or_else(|e| panic!("zip: {e:?}"));
         }
         assert_eq!(detect(&odt), Ok(FileType::Odt));
+    }
+
+    #[test]
+    fn hostile_samples_are_refused_with_their_reason() {
+        let samples = samples::hostile().unwrap_or_else(|e| panic!("samples: {e}"));
+        assert!(samples.len() >= 10);
+        for sample in samples {
+            let expected = sample.refused_with.map(|r| Refused(r.to_owned()));
+            assert_eq!(detect(&sample.bytes).err(), expected, "{}", sample.name);
+        }
+    }
+
+    #[test]
+    fn benign_samples_are_accepted_as_their_type() {
+        for sample in samples::benign().unwrap_or_else(|e| panic!("samples: {e}")) {
+            let file_type =
+                detect(&sample.bytes).unwrap_or_else(|e| panic!("{} refused: {e:?}", sample.name));
+            assert_eq!(
+                with_extension(sample.file_name, file_type),
+                sample.file_name,
+                "{}",
+                sample.name
+            );
+        }
+        // A workbook as a real writer makes it.
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet
+            .write_string(0, 0, "Total")
+            .unwrap_or_else(|e| panic!("cell: {e}"));
+        let xlsx = workbook
+            .save_to_buffer()
+            .unwrap_or_else(|e| panic!("xlsx: {e}"));
+        assert_eq!(detect(&xlsx), Ok(FileType::Xlsx));
+    }
+
+    #[test]
+    fn polyglots_are_refused() {
+        let polyglot = Err(Refused::because(reason::POLYGLOT));
+        let pdf = samples::pdf_document(&[b"<< /Type /Catalog >>".to_vec()]);
+        // HTML in the first KB of a PDF, in a comment.
+        let mut html = b"%PDF-1.7\n%<!DOCTYPE html><Script>alert(1)</script>\n".to_vec();
+        html.extend_from_slice(&pdf[9..]);
+        assert_eq!(detect(&html), polyglot);
+        // Anything before the header, even without HTML.
+        let mut prefixed = b"GIF89a".to_vec();
+        prefixed.extend_from_slice(&pdf);
+        assert_eq!(detect(&prefixed), polyglot);
+        // A zip after a PDF or a PNG; a self-extracting archive.
+        let docx = samples::clean_docx().unwrap_or_else(|e| panic!("docx: {e}"));
+        for start in [pdf.clone(), png(b"")] {
+            let mut both = start;
+            both.extend_from_slice(&docx);
+            assert_eq!(detect(&both), polyglot);
+        }
+        let mut exe = b"MZ\x90\0".to_vec();
+        exe.extend_from_slice(&docx);
+        assert_eq!(detect(&exe), polyglot);
+        // A web page after an image's end, a PDF header in a JPEG's comment.
+        assert_eq!(detect(&png(b"<html><script>alert(1)</script>")), polyglot);
+        let mut jpeg = sample_phone_jpeg();
+        jpeg.extend_from_slice(b"\n<SCRIPT src=//evil></SCRIPT>");
+        assert_eq!(detect(&jpeg), polyglot);
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xFE, 0, 10];
+        jpeg.extend_from_slice(b"%PDF-1.7");
+        jpeg.extend_from_slice(&sample_phone_jpeg()[2..]);
+        assert_eq!(detect(&jpeg), polyglot);
+    }
+
+    #[test]
+    fn an_image_trailer_is_accepted_and_dropped() {
+        // What phones append after the image (Samsung's trailer, a motion photo's video).
+        let mut jpeg = sample_phone_jpeg();
+        let end = jpeg.len();
+        jpeg.extend_from_slice(b"\0\0SEFHmotion photo video bytes\x01\x02");
+        assert_eq!(jpeg_end(&jpeg), Some(end));
+        assert_eq!(detect(&jpeg), Ok(FileType::Jpeg));
+        let cleaned = clean(FileType::Jpeg, jpeg).unwrap_or_else(|e| panic!("clean: {e:?}"));
+        assert!(cleaned.ends_with(&[0xFF, 0xD9]));
+        assert!(!contains(&cleaned, b"SEFH"));
+        // An FF D9 inside a segment or a scan's stuffed bytes is not the end.
+        let scan = [
+            0xFF, 0xDA, 0, 3, 0, 0xFF, 0x00, 0xD9, 0xFF, 0xD0, 0x12, 0xFF, 0xD9,
+        ];
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xFE, 0, 4, 0xFF, 0xD9];
+        jpeg.extend_from_slice(&scan);
+        assert_eq!(jpeg_end(&jpeg), Some(jpeg.len()));
+        let with_trailer = png(b"trailing bytes");
+        assert_eq!(detect(&with_trailer), Ok(FileType::Png));
+    }
+
+    fn png(trailer: &[u8]) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        for (kind, data) in [
+            (&b"IHDR"[..], &[0u8; 13][..]),
+            (b"IDAT", &[1, 2]),
+            (b"IEND", &[]),
+        ] {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            png.extend_from_slice(&[0, 0, 0, 0]);
+        }
+        png.extend_from_slice(trailer);
+        png
     }
 
     #[test]

@@ -129,12 +129,21 @@ fn download(content_type: &str, file_name: &str) -> actix_web::HttpResponseBuild
 }
 
 /// A user-supplied file name made safe to store and to send back: its last path
-/// component, no control characters, at most 120 characters (extension kept).
+/// component, no control or format characters, at most 120 characters (extension kept).
+///
+/// Format characters are invisible, and some lie: a right-to-left override makes
+/// `facture\u{202E}fdp.exe` show as `factureexe.pdf`; zero-width characters make two
+/// names that look the same differ. Both go, with line and paragraph separators.
 pub fn safe_file_name(name: &str, fallback: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+        .filter(|&c| {
+            !c.is_control()
+                && !is_format(c)
+                && !matches!(c, '\u{2028}' | '\u{2029}')
+                && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*')
+        })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
     if cleaned.is_empty() {
@@ -151,9 +160,88 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
     format!("{}{ext}", stem.chars().take(keep).collect::<String>())
 }
 
+/// Unicode general category Cf (format), from DerivedGeneralCategory.txt (Unicode 16):
+/// bidirectional embeddings, overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069,
+/// U+200E, U+200F, U+061C), zero-width space, joiners and word joiner, the byte-order
+/// mark, soft hyphen, invisible operators, interlinear annotations, tags…
+const FORMAT: [(u32, u32); 21] = [
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+];
+
+fn is_format(c: char) -> bool {
+    let c = c as u32;
+    FORMAT.iter().any(|&(low, high)| (low..=high).contains(&c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_file_name;
+
+    #[test]
+    fn file_names_lose_invisible_and_direction_characters() {
+        // An override that shows "facture\u{202E}fdp.exe" as "factureexe.pdf".
+        assert_eq!(
+            safe_file_name("facture\u{202E}fdp.exe", "f"),
+            "facturefdp.exe"
+        );
+        for c in [
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{E0041}',
+            '\u{2028}',
+            '\u{0085}',
+            '\u{009B}',
+        ] {
+            assert_eq!(
+                safe_file_name(&format!("rap{c}port.pdf"), "f"),
+                "rapport.pdf",
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        // Letters, accents, spaces and punctuation of real names stay.
+        assert_eq!(
+            safe_file_name("Compte-rendu (stage) n°2 — Léa.pdf", "f"),
+            "Compte-rendu (stage) n°2 — Léa.pdf"
+        );
+        assert_eq!(safe_file_name("تقرير.pdf", "f"), "تقرير.pdf");
+        assert_eq!(safe_file_name("\u{202E}\u{200B}", "f.pdf"), "f.pdf");
+    }
 
     #[test]
     fn file_names_lose_paths_controls_and_length() {
