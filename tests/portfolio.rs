@@ -16,6 +16,7 @@ on_both_engines!(
     bad_input_is_refused_and_changes_nothing,
     attachments_are_checked_cleaned_and_kept_private,
     the_student_quota_stops_uploads,
+    documents_with_active_content_are_refused,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n";
@@ -597,6 +598,69 @@ fn bad_input_is_refused_and_changes_nothing(db: &TestDatabase) {
         Some(json!({ "reason": "x" })),
     );
     assert_eq!(status, 409, "only a validated fiche is reopened");
+}
+
+/// The hostile corpus (built by `passerelle::sniff::samples`: macros under any name,
+/// remote templates, script in PDFs however written, polyglots, a zip bomb) is refused
+/// with its reason in French and leaves nothing; the benign twins are kept.
+fn documents_with_active_content_are_refused(db: &TestDatabase) {
+    let server = TestServer::start(db, &referentials_dir(), None);
+    let s = setup(&server, db, "0750009c");
+    let (status, body) = server.call(
+        "POST",
+        "/api/fiches",
+        Some(&s.student),
+        Some(from_exercise(&s, &server)),
+    );
+    let fiche = fiche_of(status, body, 201);
+    let path = format!("/api/fiches/{}/attachments", fiche.id);
+    let hostile = passerelle::sniff::samples::hostile().unwrap_or_else(|e| panic!("{e}"));
+    assert!(hostile.len() >= 10);
+    for sample in &hostile {
+        let started = std::time::Instant::now();
+        let (status, body) = server.send_bytes(
+            "POST",
+            &format!("{path}?file_name={}", sample.file_name),
+            &s.student,
+            &sample.bytes,
+        );
+        assert_eq!(
+            (status, body["code"].as_str(), body["message"].as_str()),
+            (415, Some("unsupported_type"), sample.refused_with),
+            "{}: {body}",
+            sample.name
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{}: {:?}",
+            sample.name,
+            started.elapsed()
+        );
+    }
+    let benign = passerelle::sniff::samples::benign().unwrap_or_else(|e| panic!("{e}"));
+    for sample in &benign {
+        let (status, body) = server.send_bytes(
+            "POST",
+            &format!("{path}?file_name={}", sample.file_name),
+            &s.student,
+            &sample.bytes,
+        );
+        assert_eq!(status, 201, "{}: {body}", sample.name);
+    }
+    // A name that hides its real extension behind a right-to-left override
+    // (U+202E: "facture<RLO>fdp.exe.pdf" shows as "facturefdp.exe.pdf" reversed): the
+    // override goes.
+    let (status, body) = server.send_bytes(
+        "POST",
+        &format!("{path}?file_name=facture%E2%80%AEfdp.exe.pdf"),
+        &s.student,
+        PDF,
+    );
+    assert_eq!(status, 201, "{body}");
+    let name = body["file_name"].as_str().unwrap_or_default();
+    assert!(!name.contains('\u{202E}'), "{name:?}");
+    let seen: Fiche = server.get_ok_as(&s.student, &format!("/api/fiches/{}", fiche.id));
+    assert_eq!(seen.attachments.len(), benign.len() + 1, "{:?}", seen.attachments);
 }
 
 fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
