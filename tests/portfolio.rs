@@ -7,8 +7,13 @@ use passerelle_api::{
     Attachment, ContextKind, Fiche, FicheAction, FicheStatus, FicheSummary, NotificationKind,
     Notifications, StudentAssignment,
 };
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use passerelle_tests::school::School;
-use passerelle_tests::{on_both_engines, referentials_dir, TestDatabase, TestServer};
+use passerelle_tests::{
+    load, on_both_engines, referentials_dir, run_cli_with, TestDatabase, TestServer,
+};
 use serde_json::{json, Value};
 
 on_both_engines!(
@@ -17,6 +22,7 @@ on_both_engines!(
     attachments_are_checked_cleaned_and_kept_private,
     the_student_quota_stops_uploads,
     documents_with_active_content_are_refused,
+    acknowledged_writes_survive_a_kill_9,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n";
@@ -856,4 +862,70 @@ fn the_student_quota_stops_uploads(db: &TestDatabase) {
         PDF,
     );
     assert_eq!(status, 201);
+}
+
+/// Issue 15's durability drill: writers load the server (the workload of
+/// `scripts/load-writes`), the server is killed with SIGKILL mid-load, and a new server on
+/// the same database must hold every write acknowledged (2xx) before the kill. Requests
+/// left without an answer by the kill may or may not have been written; 5xx are the load
+/// test's concern, not this one's.
+fn acknowledged_writes_survive_a_kill_9(db: &TestDatabase) {
+    let password = "drill passerelle 2026";
+    let out = run_cli_with(
+        db,
+        &referentials_dir(),
+        &[
+            "generate",
+            "--students",
+            "8",
+            "--establishments",
+            "1",
+            "--exercises-per-class",
+            "1",
+        ],
+        &[("PASSERELLE_DEMO_PASSWORD", password)],
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let admin = printed
+        .lines()
+        .find_map(|l| l.split_once("administration du premier : "))
+        .map(|(_, email)| email.trim().to_owned())
+        .unwrap_or_else(|| panic!("no admin in {printed}"));
+    let mut server = TestServer::start(db, &referentials_dir(), None);
+    let mut writes = load::prepare(&server.base, &admin, password, 4)
+        .unwrap_or_else(|e| panic!("preparing the writers: {e}"));
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let writers = scope.spawn(|| load::run(&mut writes, Duration::from_secs(60), &stop));
+        std::thread::sleep(Duration::from_secs(3));
+        server.kill9();
+        stop.store(true, Ordering::SeqCst);
+        writers
+            .join()
+            .unwrap_or_else(|_| panic!("a writer panicked"));
+    });
+    // Same database, same token secret: sessions opened before the kill must still work.
+    let restarted = TestServer::start(db, &referentials_dir(), None);
+    let verified = load::verify(&writes, &restarted.base);
+    let summary = writes.summary("kill -9 drill", &verified);
+    // The verdict line is the load test's: here the requests the kill left without an
+    // answer are expected, and only lost writes fail the drill.
+    println!("{summary}");
+    assert!(
+        verified.lost.is_empty() && verified.unverified.is_empty(),
+        "{summary}"
+    );
+    assert!(
+        writes.stats().no_answers() > 0,
+        "the kill did not land mid-load: {summary}"
+    );
+    assert!(
+        verified.acknowledged() >= 20,
+        "too few writes acknowledged before the kill to tell anything: {summary}"
+    );
 }

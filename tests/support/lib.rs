@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde::de::DeserializeOwned;
 
+pub mod load;
 pub mod webdriver;
 
 /// The repository root (tests run with the crate folder as working directory).
@@ -265,6 +266,13 @@ impl TestServer {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Kills the server with SIGKILL (what `Child::kill` sends on Unix): no shutdown, no
+    /// flush, as in a crash or an OOM kill. Returns once the process is gone.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     pub fn url(&self, path: &str) -> String {
