@@ -1481,12 +1481,18 @@ fn sqlite_and_postgresql_schemas_match() {
         a.difference(b).cloned().collect()
     };
     assert_eq!(
-        (only(&lite_columns, &pg_columns), only(&pg_columns, &lite_columns)),
+        (
+            only(&lite_columns, &pg_columns),
+            only(&pg_columns, &lite_columns)
+        ),
         (vec![], vec![]),
         "columns only on SQLite, only on PostgreSQL"
     );
     assert_eq!(
-        (only(&lite_indexes, &pg_indexes), only(&pg_indexes, &lite_indexes)),
+        (
+            only(&lite_indexes, &pg_indexes),
+            only(&pg_indexes, &lite_indexes)
+        ),
         (vec![], vec![]),
         "indexes only on SQLite, only on PostgreSQL"
     );

@@ -378,6 +378,20 @@ fn attached_files_are_checked_and_private(db: &TestDatabase) {
         (status, body["code"].as_str()),
         (415, Some("unsupported_type"))
     );
+    // A docx with macros: refused, and the teacher is told why.
+    let macros =
+        passerelle::sniff::samples::docx_with_renamed_vba().unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = server.send_bytes(
+        "PUT",
+        &format!("{file}?file_name=tp.docx"),
+        &s.teacher,
+        &macros,
+    );
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (415, Some(passerelle::sniff::reason::MACROS)),
+        "{body}"
+    );
     // Over 10 MB: 413, the PDF stays.
     let mut huge = PDF.to_vec();
     huge.resize(passerelle_api::EXERCISE_FILE_MAX_BYTES + 1, b' ');

@@ -666,7 +666,12 @@ fn documents_with_active_content_are_refused(db: &TestDatabase) {
     let name = body["file_name"].as_str().unwrap_or_default();
     assert!(!name.contains('\u{202E}'), "{name:?}");
     let seen: Fiche = server.get_ok_as(&s.student, &format!("/api/fiches/{}", fiche.id));
-    assert_eq!(seen.attachments.len(), benign.len() + 1, "{:?}", seen.attachments);
+    assert_eq!(
+        seen.attachments.len(),
+        benign.len() + 1,
+        "{:?}",
+        seen.attachments
+    );
 }
 
 fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {

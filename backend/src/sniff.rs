@@ -120,6 +120,15 @@ pub mod reason {
                                      enregistrez-le sans protection";
     /// Read as one type by one program and as another by the next.
     pub const POLYGLOT: &str = "fichier refusé : il mêle plusieurs formats (fichier polyglotte)";
+
+    /// The start of the refusal of a file that is none of the accepted kinds.
+    pub const NOT_ACCEPTED: &str = "type de fichier non accepté";
+
+    /// Whether a refusal is about what an accepted kind of file holds (macros, scripts,
+    /// a second format…) rather than about its kind: the uploader is then told why.
+    pub fn is_content_reason(message: &str) -> bool {
+        !message.starts_with(NOT_ACCEPTED)
+    }
 }
 
 const ACCEPTED: &str = "PDF, PNG, JPEG, xlsx, docx ou odt";
@@ -142,7 +151,8 @@ pub fn detect(bytes: &[u8]) -> Result<FileType, Refused> {
             return Err(Refused::because(reason::POLYGLOT));
         }
         return Err(Refused(format!(
-            "type de fichier non accepté : seuls les fichiers {ACCEPTED} sont acceptés"
+            "{} : seuls les fichiers {ACCEPTED} sont acceptés",
+            reason::NOT_ACCEPTED
         )));
     };
     if has_html_marker(head) {

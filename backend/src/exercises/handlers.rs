@@ -257,7 +257,21 @@ async fn put_file(
                   le contenu du fichier)"
             .to_owned(),
     };
-    let file_type = crate::sniff::detect(&bytes).map_err(|_| refused())?;
+    // A file of an accepted kind refused for what it holds (macros, scripts…) is told why;
+    // any other kind gets the list of what instructions may be.
+    let file_type = match crate::sniff::detect(&bytes) {
+        Ok(file_type) => file_type,
+        Err(crate::sniff::Refused(message))
+            if crate::sniff::reason::is_content_reason(&message) =>
+        {
+            return Err(AppError::Refused {
+                status: 415,
+                code: "unsupported_type",
+                message,
+            })
+        }
+        Err(_) => return Err(refused()),
+    };
     if !matches!(file_type, FileType::Pdf | FileType::Odt | FileType::Docx) {
         return Err(refused());
     }
