@@ -167,7 +167,7 @@ pub fn workbook(catalogue: &Catalogue) -> Result<Vec<u8>, XlsxError> {
 
 /// One exercise read from a file, before checks: its row (or position), the fields, and
 /// what could not even be read (a bad duration, a malformed item reference).
-struct ReadExercise {
+pub struct ReadExercise {
     row: usize,
     /// How messages name it: "exercice 3" (JSON) or "ligne 4" (xlsx).
     place: String,
@@ -183,7 +183,9 @@ fn issue(column: &str, code: &str, message: String) -> RowIssue {
     }
 }
 
-fn read_json(bytes: &[u8]) -> Result<Vec<ReadExercise>, AppError> {
+/// The exercises of a JSON catalogue (`export.json`'s format and version), unchecked.
+/// Public for the fuzz targets (`fuzz/`).
+pub fn read_json(bytes: &[u8]) -> Result<Vec<ReadExercise>, AppError> {
     let catalogue: Catalogue = serde_json::from_slice(bytes).map_err(|e| {
         AppError::bad_request(
             "invalid_json",
@@ -224,7 +226,9 @@ fn split_list(cell: &str) -> Vec<String> {
         .collect()
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<ReadExercise>, AppError> {
+/// The exercises of an xlsx catalogue (columns found by name in its first row),
+/// unchecked. Public for the fuzz targets (`fuzz/`).
+pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<ReadExercise>, AppError> {
     let rows = xlsx_text_rows(bytes)?;
     let Some((header_row, headers)) = rows.first() else {
         return Err(AppError::unprocessable("no_header", "le classeur est vide"));
@@ -309,8 +313,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<ReadExercise>, AppError> {
     Ok(out)
 }
 
-/// Every problem of one exercise, each naming its field and code.
-fn problems(snapshot: &Snapshot, read: &ReadExercise, place: &str) -> Vec<RowIssue> {
+/// Every problem of one exercise, each naming its field and code. Public for the fuzz
+/// targets (`fuzz/`).
+pub fn problems(snapshot: &Snapshot, read: &ReadExercise, place: &str) -> Vec<RowIssue> {
     let mut issues = read.issues.clone();
     let e = &read.exercise;
     let described =

@@ -57,8 +57,9 @@ const MAX_SHEET_COLS: u32 = 40;
 const MAX_CELLS: usize = 400_000;
 const MAX_CELL_CHARS: usize = 4_000;
 
+/// A non-empty cell of a grid sheet, as the import compares it.
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+pub enum Cell {
     Text(String),
     Number(f64),
 }
@@ -72,9 +73,12 @@ impl Cell {
     }
 }
 
-type Cells = HashMap<(u32, u16), Cell>;
+/// A sheet's non-empty cells by (row, column), 0-based.
+pub type Cells = HashMap<(u32, u16), Cell>;
 
-fn read_sheet(
+/// The cells of sheet `name` (within the grid's bounds), `budget` counting the cells read
+/// over the whole workbook. Public for the fuzz targets (`fuzz/`).
+pub fn read_sheet(
     workbook: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     budget: &mut usize,
@@ -131,7 +135,8 @@ fn read_sheet(
     Ok(cells)
 }
 
-struct SheetOutcome {
+/// What one candidate's sheet would write.
+pub struct SheetOutcome {
     input: AgreedGridInput,
     justification: Option<String>,
     mark: Option<f64>,
@@ -139,7 +144,8 @@ struct SheetOutcome {
 }
 
 /// Reads one candidate's sheet against the expected layout; issues pushed to `issues`.
-fn check_sheet(
+/// Public for the fuzz targets (`fuzz/`).
+pub fn check_sheet(
     sheet: &str,
     cells: &Cells,
     establishment: &Establishment,
