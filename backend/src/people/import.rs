@@ -2097,6 +2097,40 @@ Garnier;Zoé;2009-06-06;zoe@example.fr;2nde B;98765432AB1
         assert_eq!(parsed.code, "no_header");
     }
 
+    /// Found by `scripts/fuzz` (spreadsheet, catalogue and grid_import targets): calamine
+    /// 0.31 indexed the shared strings without a bound and panicked (a 500) on a string
+    /// cell whose table is missing or too short. Since calamine 0.38 it is an error.
+    #[test]
+    fn a_workbook_missing_its_shared_strings_is_refused_not_a_panic() {
+        let book = xlsx(|sheet| {
+            sheet.write(0, 0, "Nom").unwrap();
+            sheet.write(0, 1, "Prénom").unwrap();
+            sheet.write(1, 0, "Dupont").unwrap();
+        });
+        let mut archive = zip::ZipArchive::new(Cursor::new(book.as_slice())).unwrap();
+        let mut entries = Vec::new();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            let name = match file.name() {
+                "xl/sharedStrings.xml" => "xl/shatSrdreings.xml".to_owned(),
+                other => other.to_owned(),
+            };
+            entries.push((name, data));
+        }
+        let entries: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let broken = zip_of(&entries);
+        let outcome = std::panic::catch_unwind(|| parse_class_list(&broken, "liste.xlsx", today()));
+        let error = outcome
+            .unwrap_or_else(|_| panic!("the reader panicked"))
+            .unwrap_err();
+        assert!((400..500).contains(&error.status), "{error:?}");
+    }
+
     #[test]
     fn zip_bomb_is_refused_quickly() {
         let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
