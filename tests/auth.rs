@@ -21,6 +21,7 @@ on_both_engines!(
     repeated_failures_are_throttled,
     a_school_behind_one_address_survives_an_attacker,
     every_answer_carries_the_browser_protections,
+    a_burst_of_concurrent_guesses_is_counted_guess_by_guess,
     forged_or_missing_tokens_are_refused,
     the_cli_refuses_weak_passwords_and_duplicates,
     the_server_refuses_a_missing_or_weak_secret,
@@ -442,6 +443,33 @@ fn a_school_behind_one_address_survives_an_attacker(db: &TestDatabase) {
             .any(|(a, d)| a == "login.address_throttled" && d.contains(nat)),
         "{actions:?}"
     );
+}
+
+/// 32 guesses sent at once for one account from one address: each is counted before
+/// the next is let through, so no more pass than the free ones and the one that starts
+/// the wait; the rest wait (429), and the right password from elsewhere still works.
+fn a_burst_of_concurrent_guesses_is_counted_guess_by_guess(db: &TestDatabase) {
+    create_admin_cli(db, EMAIL);
+    let server = behind_proxy(db);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..32)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    login_from(server, "198.51.100.99", EMAIL, &format!("essai numéro {i}")).0
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| panic!("guess thread")))
+            .collect()
+    });
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let waited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + waited, 32, "{statuses:?}");
+    assert!(checked <= 6, "{checked} guesses checked: {statuses:?}");
+    assert_eq!(login_from(&server, "192.0.2.20", EMAIL, PASSWORD).0, 200);
 }
 
 /// CSP and the other protection headers on every answer (API, pages, errors); HSTS only

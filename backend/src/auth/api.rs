@@ -191,22 +191,19 @@ async fn login(
     let now = now_utc();
     let attempt = attempt(&req, &email);
 
-    // 1. Throttle and look the account up (database, no hashing).
-    let (locked, credentials) = {
+    // 1. Look the account up and take the attempt from the throttle, in one write: the
+    // attempt counts as a failure from now on (a success takes it back), so that a burst
+    // of concurrent guesses cannot all pass before the first failure is counted.
+    let (admission, credentials) = {
         let (email, attempt) = (email.clone(), attempt.clone());
-        with_db(&state, move |conn| {
+        with_write(&state, move |conn| {
             let credentials = store::credentials(conn, &email)?;
             let user = credentials.as_ref().map(|c| c.id);
-            Ok((
-                throttle::wait_until(conn, &attempt, user, now)?,
-                credentials,
-            ))
+            Ok((throttle::admit(conn, &attempt, user, now)?, credentials))
         })
         .await?
     };
-    if let Some(until) = locked {
-        return Err(too_many_attempts(until, now));
-    }
+    let started = admission.map_err(|until| too_many_attempts(until, now))?;
 
     // 2. Hash (bounded, no connection held). Unknown accounts cost the same time.
     let verified = {
@@ -223,7 +220,15 @@ async fn login(
 
     // 3. Record the outcome.
     let Some(account) = account else {
-        record_failure(&state, attempt, known_establishment, "login.failed", now).await?;
+        audit_failure(
+            &state,
+            attempt,
+            known_establishment,
+            "login.failed",
+            started,
+            now,
+        )
+        .await?;
         return Err(invalid_credentials());
     };
     signed_in(
@@ -247,19 +252,19 @@ fn too_many_attempts(until: NaiveDateTime, now: NaiveDateTime) -> AppError {
     }
 }
 
-/// A failed attempt: counted by the throttle and audited, with what the failure started
-/// (a delay for the account from this address, an address over its budget, an account
-/// targeted from everywhere).
-async fn record_failure(
+/// A failed attempt (already counted by [`throttle::admit`]), audited with what it
+/// started: a wait for the account from this address, an address over its budget, an
+/// account targeted from everywhere.
+async fn audit_failure(
     state: &web::Data<AppState>,
     attempt: throttle::Attempt,
     establishment_id: Option<i64>,
     action: &'static str,
+    started: throttle::Started,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let object = format!("email:{}", attempt.email);
     with_write(state, move |conn| {
-        let started = throttle::record_failure(conn, &attempt, now)?;
         let address = format!("adresse {}", attempt.address);
         let mut events = vec![(action, address.clone(), establishment_id)];
         if started.pair_delayed {
@@ -392,26 +397,26 @@ async fn activate(
     }
     let now = now_utc();
     let attempt = attempt(&req, &email);
-    let (locked, user) = {
+    // The code is checked in the same write as the throttle's count: concurrent guesses
+    // are each counted before the next is admitted.
+    let (admission, user) = {
         let (email, attempt) = (email.clone(), attempt.clone());
-        with_db(&state, move |conn| {
+        with_write(&state, move |conn| {
             let user = crate::people::invitations::check(conn, &email, &code, now)?;
             let establishment = match user {
                 Some(id) => store::establishment_of(conn, id)?,
                 None => None,
             };
             Ok((
-                throttle::wait_until(conn, &attempt, user, now)?,
+                throttle::admit(conn, &attempt, user, now)?,
                 user.map(|id| (id, establishment)),
             ))
         })
         .await?
     };
-    if let Some(until) = locked {
-        return Err(too_many_attempts(until, now));
-    }
+    let started = admission.map_err(|until| too_many_attempts(until, now))?;
     let Some((user_id, establishment_id)) = user else {
-        record_failure(&state, attempt, None, "activation.failed", now).await?;
+        audit_failure(&state, attempt, None, "activation.failed", started, now).await?;
         return Err(invalid_invitation());
     };
     let hash = {

@@ -141,6 +141,56 @@ fn is_known(
     Ok(seen.is_some_and(|at| now - at < KNOWN_FOR))
 }
 
+/// Takes one attempt: `Err(until)` when it must wait (nothing counted), else the attempt
+/// is counted as a failure at once and `Ok` says what that started (for the audit log,
+/// should it be one). Counting before the password is checked is what makes the limits
+/// hold against a burst of concurrent guesses; [`record_success`] takes a successful
+/// attempt back. Run inside a write transaction (`db::write`).
+pub fn admit(
+    conn: &mut DbConnection,
+    attempt: &Attempt,
+    user_id: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<Result<Started, NaiveDateTime>, AppError> {
+    // Concurrent attempts of one address take their turn here, before the wait is read:
+    // each sees the failures of those before it (PostgreSQL's row locks; SQLite's
+    // transaction already holds the write lock).
+    let mut keys = [attempt.address_key(), attempt.pair_key()];
+    keys.sort();
+    for key in &keys {
+        lock_row(conn, key, now)?;
+    }
+    if let Some(until) = wait_until(conn, attempt, user_id, now)? {
+        return Ok(Err(until));
+    }
+    record_failure(conn, attempt, now).map(Ok)
+}
+
+/// Creates `key`'s row if it has none (no failure yet) and locks it until the end of the
+/// transaction; answers its failures and window.
+fn lock_row(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<(i32, NaiveDateTime), AppError> {
+    let empty = (
+        login_throttle::key.eq(key),
+        login_throttle::failures.eq(0),
+        login_throttle::window_started_at.eq(now),
+    );
+    crate::with_conn!(conn, |c| diesel::insert_into(login_throttle::table)
+        .values(empty)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    let query = login_throttle::table
+        .find(key)
+        .select((login_throttle::failures, login_throttle::window_started_at));
+    Ok(match conn {
+        DbConnection::Sqlite(c) => query.first(c)?,
+        DbConnection::Pg(c) => query.for_update().first(c)?,
+    })
+}
+
 /// Counts one failure of `attempt` on its three counters and sets the waits that follow.
 /// Run inside a write transaction (`db::write`): each counter is read under its row lock.
 pub fn record_failure(
@@ -168,31 +218,15 @@ pub fn record_failure(
 }
 
 /// Adds one failure to `key` (a new window once `window` has passed) and answers the
-/// failures of the window. The row is created empty first, then read under its lock
-/// (PostgreSQL's `FOR UPDATE`; SQLite's transaction already holds the write lock), so
-/// concurrent failures are all counted.
+/// failures of the window, read under the row's lock ([`lock_row`]), so that concurrent
+/// failures are all counted.
 fn count(
     conn: &mut DbConnection,
     key: &str,
     window: Duration,
     now: NaiveDateTime,
 ) -> Result<i32, AppError> {
-    let empty = (
-        login_throttle::key.eq(key),
-        login_throttle::failures.eq(0),
-        login_throttle::window_started_at.eq(now),
-    );
-    crate::with_conn!(conn, |c| diesel::insert_into(login_throttle::table)
-        .values(empty)
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    let query = login_throttle::table
-        .find(key)
-        .select((login_throttle::failures, login_throttle::window_started_at));
-    let (failures, started): (i32, NaiveDateTime) = match conn {
-        DbConnection::Sqlite(c) => query.first(c)?,
-        DbConnection::Pg(c) => query.for_update().first(c)?,
-    };
+    let (failures, started) = lock_row(conn, key, now)?;
     let (failures, started) = if now - started < window {
         (failures + 1, started)
     } else {
@@ -238,14 +272,32 @@ pub fn establishments_seen_at(
     Ok(ids.into_iter().flatten().collect())
 }
 
-/// A successful sign-in: the (account, address) record is cleared, the address becomes
-/// known for the account, and the account's addresses older than [`KNOWN_FOR`] go.
+/// A successful sign-in: the failure [`admit`] counted is taken back from the address and
+/// the account, the (account, address) record is cleared, the address becomes known for
+/// the account, and the account's addresses older than [`KNOWN_FOR`] go.
 pub fn record_success(
     conn: &mut DbConnection,
     attempt: &Attempt,
     user_id: i64,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    for key in [attempt.address_key(), attempt.account_key()] {
+        diesel::update(
+            login_throttle::table
+                .find(&key)
+                .filter(login_throttle::failures.gt(0)),
+        )
+        .set(login_throttle::failures.eq(login_throttle::failures - 1))
+        .execute(conn)?;
+    }
+    // The taken-back attempt may have been the one that made the address hot.
+    diesel::update(
+        login_throttle::table
+            .find(attempt.address_key())
+            .filter(login_throttle::failures.lt(ADDRESS_BUDGET)),
+    )
+    .set(login_throttle::locked_until.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
     diesel::delete(login_throttle::table.find(attempt.pair_key())).execute(conn)?;
     diesel::delete(
         sign_in_addresses::table
