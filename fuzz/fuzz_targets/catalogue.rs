@@ -13,6 +13,7 @@ static SNAPSHOT: OnceLock<Arc<Snapshot>> = OnceLock::new();
 
 libfuzzer_sys::fuzz_target!(
     init: {
+        passerelle_fuzz::abort_on_panics_outside_calamine();
         SNAPSHOT.get_or_init(passerelle_fuzz::snapshot);
     },
     |data: &[u8]| {

@@ -18,6 +18,7 @@ static SESSION: OnceLock<Session> = OnceLock::new();
 
 libfuzzer_sys::fuzz_target!(
     init: {
+        passerelle_fuzz::abort_on_panics_outside_calamine();
         SESSION.get_or_init(|| passerelle_fuzz::session(&passerelle_fuzz::snapshot()));
     },
     |data: &[u8]| {

@@ -7,10 +7,15 @@
 use passerelle::people::import::parse_class_list;
 use passerelle_fuzz::{today, SPREADSHEET_NAMES};
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let Some((selector, bytes)) = data.split_first() else {
-        return;
-    };
-    let name = SPREADSHEET_NAMES[usize::from(*selector) % SPREADSHEET_NAMES.len()];
-    let _ = parse_class_list(bytes, name, today());
-});
+libfuzzer_sys::fuzz_target!(
+    init: {
+        passerelle_fuzz::abort_on_panics_outside_calamine();
+    },
+    |data: &[u8]| {
+        let Some((selector, bytes)) = data.split_first() else {
+            return;
+        };
+        let name = SPREADSHEET_NAMES[usize::from(*selector) % SPREADSHEET_NAMES.len()];
+        let _ = parse_class_list(bytes, name, today());
+    }
+);

@@ -171,3 +171,21 @@ pub fn referential_name(text: &str) -> String {
     });
     format!("{}.toml", id.unwrap_or("fuzz"))
 }
+
+/// The readers run calamine under a guard (`people::import::guarded`): a panic inside it
+/// is answered as an unreadable file, which is what the targets check. libFuzzer's panic
+/// hook aborts on every panic, caught or not; this one lets calamine's through (the guard
+/// turns them into an error) and aborts on any other, as libFuzzer's does.
+pub fn abort_on_panics_outside_calamine() {
+    let libfuzzer = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|at| at.file().contains("/calamine-"))
+        {
+            return;
+        }
+        libfuzzer(info);
+        std::process::abort();
+    }));
+}

@@ -83,6 +83,22 @@ pub fn read_sheet(
     name: &str,
     budget: &mut usize,
 ) -> Result<Cells, AppError> {
+    crate::people::import::guarded(
+        || read_sheet_cells(workbook, name, budget),
+        || {
+            AppError::bad_request(
+                "unreadable",
+                format!("Feuille {name} : illisible, le classeur semble endommagé"),
+            )
+        },
+    )
+}
+
+fn read_sheet_cells(
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    budget: &mut usize,
+) -> Result<Cells, AppError> {
     let unreadable = |e: calamine::XlsxError| {
         AppError::bad_request("unreadable", format!("fichier illisible ({e})"))
     };
@@ -326,8 +342,12 @@ async fn handle(
         let establishment_id = row.establishment_id;
         let grids = session_grids(conn, &referentials, row)?;
         let names = sheet_names(&grids);
-        let mut workbook: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(bytes.as_slice()))
-            .map_err(|e| AppError::bad_request("unreadable", format!("fichier illisible ({e})")))?;
+        let unreadable =
+            |e: String| AppError::bad_request("unreadable", format!("fichier illisible ({e})"));
+        let mut workbook: Xlsx<Cursor<&[u8]>> = crate::people::import::guarded(
+            || Xlsx::new(Cursor::new(bytes.as_slice())).map_err(|e| unreadable(e.to_string())),
+            || unreadable("le lecteur de classeurs n'a pas pu le lire".to_owned()),
+        )?;
         let present = workbook.sheet_names();
         let mut issues = Vec::new();
         let whole = |sheet: &str, code: &str, message: String| GridImportIssue {

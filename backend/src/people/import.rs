@@ -226,6 +226,30 @@ pub fn parse_class_list(
     file_name: &str,
     today: NaiveDate,
 ) -> Result<ParsedSheet, ImportError> {
+    guarded(|| read_class_list(bytes, file_name, today), reader_broke)
+}
+
+/// Runs a spreadsheet reader (calamine) over a file from anyone. A panic inside it is the
+/// file's doing — `scripts/fuzz` found calamine indexing its shared strings and
+/// multiplying a cell reference's column without bounds — so it answers as an unreadable
+/// file (`broken`), not as a 500. Nothing is shared with the reader but the bytes it
+/// reads, so nothing is left half-changed by the unwinding.
+pub fn guarded<T, E>(
+    read: impl FnOnce() -> Result<T, E>,
+    broken: impl FnOnce() -> E,
+) -> Result<T, E> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| Err(broken()))
+}
+
+fn reader_broke() -> ImportError {
+    ImportError::unreadable("le lecteur de classeurs n'a pas pu le lire")
+}
+
+fn read_class_list(
+    bytes: &[u8],
+    file_name: &str,
+    today: NaiveDate,
+) -> Result<ParsedSheet, ImportError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::new(
             413,
@@ -338,6 +362,10 @@ pub fn check_xlsx(bytes: &[u8]) -> Result<(), ImportError> {
 /// out), read with the same defences as class lists (zip bombs, cell budgets). For the
 /// other importers (exercise catalogues).
 pub fn xlsx_text_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
+    guarded(|| read_xlsx_text_rows(bytes), reader_broke)
+}
+
+fn read_xlsx_text_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
     if !matches!(sniff(bytes)?, Content::Xlsx) {
         return Err(ImportError::new(
             415,
@@ -2129,6 +2157,46 @@ Garnier;Zoé;2009-06-06;zoe@example.fr;2nde B;98765432AB1
             .unwrap_or_else(|_| panic!("the reader panicked"))
             .unwrap_err();
         assert!((400..500).contains(&error.status), "{error:?}");
+    }
+
+    /// Also found by `scripts/fuzz`: calamine 0.38 multiplies a cell reference's column
+    /// without a bound; with overflow checks (debug builds, the fuzzer) it panics. Guarded:
+    /// an unreadable file.
+    #[test]
+    fn a_cell_reference_past_every_column_is_refused_not_a_panic() {
+        let book = xlsx(|sheet| {
+            sheet.write(0, 0, "Nom").unwrap();
+        });
+        let mut archive = zip::ZipArchive::new(Cursor::new(book.as_slice())).unwrap();
+        let mut entries = Vec::new();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            if file.name() == "xl/worksheets/sheet1.xml" {
+                let text = String::from_utf8(data)
+                    .unwrap()
+                    .replace("r=\"A1\"", "r=\"AAAAAAAAAAAAAAAA1\"");
+                data = text.into_bytes();
+            }
+            entries.push((file.name().to_owned(), data));
+        }
+        let entries: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let broken = zip_of(&entries);
+        for outcome in [
+            std::panic::catch_unwind(|| {
+                parse_class_list(&broken, "liste.xlsx", today()).map(|_| ())
+            }),
+            std::panic::catch_unwind(|| xlsx_text_rows(&broken).map(|_| ())),
+        ] {
+            let error = outcome
+                .unwrap_or_else(|_| panic!("the reader panicked"))
+                .unwrap_err();
+            assert!((400..500).contains(&error.status), "{error:?}");
+        }
     }
 
     #[test]
