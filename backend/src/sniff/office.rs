@@ -259,31 +259,26 @@ fn check_package(archive: &mut Archive<'_>, budget: &mut u64, depth: u32) -> Res
             check_package(&mut nested, budget, depth + 1)?;
         }
     }
-    if ooxml {
+    // The parts to read and what checks each, per kind of package; the parts in archive
+    // order, one kind of check after the other (the cheap, decisive ones first).
+    type PartCheck = (fn(&str) -> bool, fn(&[u8]) -> Result<(), Refused>);
+    let ooxml_checks: [PartCheck; 2] = [
+        (|name| name == "[content_types].xml", check_content_types),
+        (|name| name.ends_with(".rels"), check_relationships),
+    ];
+    let odf_checks: [PartCheck; 2] = [
+        (|name| name == "meta-inf/manifest.xml", check_manifest),
+        (|name| name.ends_with(".xml"), check_odf_xml),
+    ];
+    let checks = ooxml
+        .then_some(&ooxml_checks[..])
+        .into_iter()
+        .chain(odf.then_some(&odf_checks[..]))
+        .flatten();
+    for (wanted, check) in checks {
         for (index, name) in lower.iter().enumerate() {
-            if name == "[content_types].xml" {
-                let xml = read_entry(archive, index, budget)?;
-                check_content_types(&xml)?;
-            }
-        }
-        for (index, name) in lower.iter().enumerate() {
-            if name.ends_with(".rels") {
-                let xml = read_entry(archive, index, budget)?;
-                check_relationships(&xml)?;
-            }
-        }
-    }
-    if odf {
-        for (index, name) in lower.iter().enumerate() {
-            if name == "meta-inf/manifest.xml" {
-                let xml = read_entry(archive, index, budget)?;
-                check_manifest(&xml)?;
-            }
-        }
-        for (index, name) in lower.iter().enumerate() {
-            if name.ends_with(".xml") {
-                let xml = read_entry(archive, index, budget)?;
-                check_odf_xml(&xml)?;
+            if wanted(name) {
+                check(&read_entry(archive, index, budget)?)?;
             }
         }
     }
