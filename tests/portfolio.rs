@@ -606,20 +606,26 @@ fn bad_input_is_refused_and_changes_nothing(db: &TestDatabase) {
     assert_eq!(status, 409, "only a validated fiche is reopened");
 }
 
+/// A draft fiche of the student, and the address its attachments are posted to.
+fn draft_for_attachments(server: &TestServer, s: &Setup<'_>) -> (Fiche, String) {
+    let (status, body) = server.call(
+        "POST",
+        "/api/fiches",
+        Some(&s.student),
+        Some(from_exercise(s, server)),
+    );
+    let fiche = fiche_of(status, body, 201);
+    let path = format!("/api/fiches/{}/attachments", fiche.id);
+    (fiche, path)
+}
+
 /// The hostile corpus (built by `passerelle::sniff::samples`: macros under any name,
 /// remote templates, script in PDFs however written, polyglots, a zip bomb) is refused
 /// with its reason in French and leaves nothing; the benign twins are kept.
 fn documents_with_active_content_are_refused(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
     let s = setup(&server, db, "0750009c");
-    let (status, body) = server.call(
-        "POST",
-        "/api/fiches",
-        Some(&s.student),
-        Some(from_exercise(&s, &server)),
-    );
-    let fiche = fiche_of(status, body, 201);
-    let path = format!("/api/fiches/{}/attachments", fiche.id);
+    let (fiche, path) = draft_for_attachments(&server, &s);
     let hostile = passerelle::sniff::samples::hostile().unwrap_or_else(|e| panic!("{e}"));
     assert!(hostile.len() >= 10);
     for sample in &hostile {
@@ -677,14 +683,7 @@ fn documents_with_active_content_are_refused(db: &TestDatabase) {
 fn attachments_are_checked_cleaned_and_kept_private(db: &TestDatabase) {
     let server = TestServer::start(db, &referentials_dir(), None);
     let s = setup(&server, db, "0750003c");
-    let (status, body) = server.call(
-        "POST",
-        "/api/fiches",
-        Some(&s.student),
-        Some(from_exercise(&s, &server)),
-    );
-    let fiche = fiche_of(status, body, 201);
-    let path = format!("/api/fiches/{}/attachments", fiche.id);
+    let (fiche, path) = draft_for_attachments(&server, &s);
     let upload = |name: &str, bytes: &[u8]| {
         server.send_bytes(
             "POST",
